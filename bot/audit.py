@@ -1,0 +1,56 @@
+"""The append-only record of every event handled and every action: who, what, on what, the result.
+
+`record` takes a connection so that an audit entry commits together with the change it describes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from bot.db import Database
+
+SYSTEM = "system"
+EXPORT_COLUMNS = ("id", "at", "actor", "actor_name", "action", "network", "community_id", "item_id",
+                  "event_id", "original_text", "result", "detail")
+
+
+async def record(conn: asyncpg.Connection, *, actor: str, action: str, result: str,
+                 actor_name: str | None = None, network: str | None = None, community_id: int | None = None,
+                 item_id: int | None = None, event_id: str | None = None, original_text: str | None = None,
+                 detail: dict[str, Any] | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO audit (actor, actor_name, action, network, community_id, item_id, event_id,"
+        " original_text, result, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        actor, actor_name, action, network, community_id, item_id, event_id, original_text, result,
+        detail or {},
+    )
+
+
+async def entries(db: Database, since: datetime | None = None) -> AsyncIterator[asyncpg.Record]:
+    async with db.transaction() as conn:
+        async for row in conn.cursor(
+            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM audit WHERE at >= coalesce($1, '-infinity') ORDER BY id",
+            since,
+        ):
+            yield row
+
+
+async def export_csv(db: Database, out: io.TextIOBase, since: datetime | None = None) -> int:
+    import json
+
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    async for row in entries(db, since):
+        values = [row[c] for c in EXPORT_COLUMNS]
+        values[1] = row["at"].isoformat()
+        values[-1] = json.dumps(row["detail"], ensure_ascii=False)
+        writer.writerow(["" if v is None else v for v in values])
+        count += 1
+    return count

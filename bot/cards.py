@@ -1,0 +1,166 @@
+"""Where the card is drawn: an item's state becomes the work-chat text and its buttons.
+
+A pure function of the item, so the notifier can redraw any card at any time and the card always
+shows the truth in storage. Text is Telegram HTML with every piece of citizen text escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain import Item, ItemKind, ItemStatus
+
+MAX_TEXT = 2500  # characters of the comment shown; Telegram's limit is 4096 for the whole card
+
+KIND_RU = {
+    ItemKind.WALL_COMMENT: "комментарий к записи",
+    ItemKind.BOARD_COMMENT: "сообщение в обсуждении",
+    ItemKind.PHOTO_COMMENT: "комментарий к фото",
+    ItemKind.VIDEO_COMMENT: "комментарий к видео",
+    ItemKind.MARKET_COMMENT: "комментарий к товару",
+    ItemKind.MESSAGE: "личное сообщение сообществу",
+}
+NETWORK_RU = {"vk": "ВКонтакте", "ok": "Одноклассники"}
+LABEL_RU = {"obscene": "мат", "insult": "оскорбление", "spam": "спам", "illegal": "противоправное"}
+BAN_DAYS_RU = {1: "1 день", 7: "7 дней", 30: "30 дней", None: "навсегда"}
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    action: str  # approve | handled | delete | ban_menu | ban | cancel | restore | unban
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Card:
+    html: str
+    buttons: tuple[tuple[Button, ...], ...]
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+def _highlighted(text: str, verdict: dict[str, Any] | None) -> str:
+    """Escapes the text and underlines the spans the classifier flagged (merged where they overlap)."""
+    spans = sorted(
+        (r["start"], r["end"]) for r in (verdict or {}).get("reasons", ())
+        if isinstance(r.get("start"), int) and isinstance(r.get("end"), int) and 0 <= r["start"] < r["end"]
+    )
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    shown = text[:MAX_TEXT]
+    out, pos = [], 0
+    for start, end in merged:
+        if start >= len(shown):
+            break
+        end = min(end, len(shown))
+        out.append(html.escape(shown[pos:start], quote=False))
+        out.append(f"<u><b>{html.escape(shown[start:end], quote=False)}</b></u>")
+        pos = end
+    out.append(html.escape(shown[pos:], quote=False))
+    if len(text) > MAX_TEXT:
+        out.append(f"… <i>(ещё {len(text) - MAX_TEXT} симв.)</i>")
+    return "".join(out)
+
+
+def _labels_line(verdict: dict[str, Any] | None) -> str | None:
+    if not verdict or not verdict.get("labels"):
+        return None
+    parts = []
+    for label in verdict["labels"]:
+        notes = []
+        for reason in verdict.get("reasons", ()):
+            if reason.get("label") == label:
+                note = reason.get("note_ru") or reason.get("rule") or ""
+                fragment = reason.get("fragment")
+                piece = f"{note} «{fragment}»" if fragment else note
+                if piece and piece not in notes:
+                    notes.append(piece)
+        title = LABEL_RU.get(label, label)
+        parts.append(f"<b>{title}</b>" + (f": {html.escape('; '.join(notes[:3]), quote=False)}" if notes else ""))
+    return "⚠️ " + " · ".join(parts)
+
+
+def _decision_line(item: Item, tz: ZoneInfo) -> str | None:
+    when = f", {_when(item.decided_at, tz)}" if item.decided_at else ""
+    who = html.escape(item.decided_by or "", quote=False)
+    if item.status is ItemStatus.APPROVED:
+        word = {"handled": "✅ Обработано", "restore": "♻️ Восстановлено"}.get(item.decision or "", "✅ Оставлено")
+        return f"{word} — {who}{when}"
+    if item.status is ItemStatus.DELETED:
+        word = "🔓 Блокировка снята, комментарий удалён" if item.decision == "unban" else "🗑 Удалено"
+        return f"{word} — {who}{when}"
+    if item.status is ItemStatus.BANNED:
+        days = (item.decision or "ban:forever").split(":", 1)[1]
+        term = BAN_DAYS_RU.get(int(days)) if days.isdigit() else "навсегда"
+        what = "удалено, автор заблокирован" if item.kind.is_comment else "автор заблокирован"
+        return f"⛔ {what.capitalize()} ({term or days + ' дн.'}) — {who}{when}"
+    if item.status is ItemStatus.REMOVED:
+        return None  # the note says who removed it on the network
+    return None
+
+
+def buttons_for(item: Item, *, busy: bool, menu: str | None) -> tuple[tuple[Button, ...], ...]:
+    """Only the buttons that still make sense for the item's state."""
+    if busy:
+        return ()
+    if menu == "ban" and item.status in (ItemStatus.OPEN, ItemStatus.APPROVED, ItemStatus.REMOVED,
+                                         ItemStatus.DELETED):
+        return (
+            (Button("⛔ 1 день", "ban", {"days": 1}), Button("⛔ 7 дней", "ban", {"days": 7})),
+            (Button("⛔ 30 дней", "ban", {"days": 30}), Button("⛔ Навсегда", "ban", {"days": None})),
+            (Button("↩️ Отмена", "cancel"),),
+        )
+    ban = Button("⛔ Бан", "ban_menu")
+    comment = item.kind.is_comment
+    if item.status is ItemStatus.OPEN:
+        if comment:
+            return ((Button("✅ Оставить", "approve"), Button("🗑 Удалить", "delete"), ban),)
+        return ((Button("✅ Обработано", "handled"), ban),)
+    if item.status is ItemStatus.APPROVED:
+        return ((Button("🗑 Удалить", "delete"), ban),) if comment else ((ban,),)
+    if item.status is ItemStatus.DELETED:
+        return ((Button("♻️ Восстановить", "restore"), ban),)
+    if item.status is ItemStatus.BANNED:
+        if comment:
+            return ((Button("🔓 Разбанить", "unban"), Button("♻️ Восстановить", "restore")),)
+        return ((Button("🔓 Разбанить", "unban"),),)
+    if item.status is ItemStatus.REMOVED:
+        return ((ban,),)
+    return ()
+
+
+def render(item: Item, *, community_name: str, tz: ZoneInfo, busy: bool = False, menu: str | None = None) -> Card:
+    author = item.author
+    name = html.escape(author.name or f"id{author.id}", quote=False)
+    profile = f"https://vk.com/id{author.id}" if author.id > 0 else f"https://vk.com/club{-author.id}"
+    header = (f"<b>{NETWORK_RU.get(item.network, item.network)}</b> · {html.escape(community_name, quote=False)}"
+              f"\n{KIND_RU[item.kind]}" + (" <i>(изменено)</i>" if item.edited else ""))
+    lines = [
+        header,
+        f"👤 <a href=\"{html.escape(profile)}\">{name}</a> · 🕒 {_when(item.created_at, tz)}",
+        "",
+        _highlighted(item.text, item.verdict) if item.text.strip() else "<i>(без текста)</i>",
+    ]
+    if item.attachments:
+        lines.append("📎 " + html.escape(", ".join(item.attachments[:10]), quote=False))
+    labels = _labels_line(item.verdict)
+    if labels:
+        lines += ["", labels]
+    lines += ["", f"🔗 <a href=\"{html.escape(item.url)}\">Открыть в VK</a>"]
+    decision = _decision_line(item, tz)
+    if decision:
+        lines.append(decision)
+    if item.note:
+        lines.append(html.escape(item.note, quote=False))
+    return Card("\n".join(lines), buttons_for(item, busy=busy, menu=menu))

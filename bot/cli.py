@@ -1,0 +1,182 @@
+"""The `gospablik` command: run the service, try it offline, check the configuration, export records."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot import logs
+from bot.config import Config, ConfigError, load_config
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.config) if args.config else None)
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+    except ValueError:
+        raise SystemExit(f"--since: expected a date like 2026-11-01, got {value!r}") from None
+
+
+async def _with_db(config: Config, work: Callable[..., Awaitable[int]]) -> int:
+    from bot.db import open_database
+
+    async with open_database(config.database_url, config.data_dir) as db:
+        return await work(db)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.app import build_app
+
+    config = _config(args)
+    logs.setup(config.log_format)
+    web.run_app(build_app(config), host=args.host or config.host, port=args.port or config.port,
+                print=lambda *_: print(f"gospablik listening on http://{config.host}:{config.port}"))
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _config(args)
+    print(f"Configuration is valid: {len(config.communities)} VK communities, {len(config.staff)} staff, "
+          f"work chat {config.telegram.work_chat_id} ({config.telegram.mode}), "
+          f"database: {'DATABASE_URL' if config.database_url else 'embedded in ' + str(config.data_dir)}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.db.database import migrate
+
+    async def work(db: object) -> int:
+        applied = await migrate(db)  # type: ignore[arg-type]
+        print("applied: " + (", ".join(applied) if applied else "nothing, the schema is current"))
+        return 0
+
+    return asyncio.run(_with_db(_config(args), work))
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    from bot.audit import export_csv
+
+    if args.format != "csv":
+        raise SystemExit("--format: only csv is supported")
+    since = _since(args.since)
+
+    async def work(db: object) -> int:
+        with _output(args.output) as out:
+            count = await export_csv(db, out, since)  # type: ignore[arg-type]
+        print(f"exported {count} audit entries", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_db(_config(args), work))
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from bot.feedback import export_jsonl
+
+    since = _since(args.since)
+
+    async def work(db: object) -> int:
+        with _output(args.output) as out:
+            count = await export_jsonl(db, out, since)  # type: ignore[arg-type]
+        print(f"exported {count} labelled examples", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_db(_config(args), work))
+
+
+@contextlib.contextmanager
+def _output(path: str | None):  # type: ignore[no-untyped-def]
+    if not path or path == "-":
+        yield sys.stdout
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            yield out
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    logs.setup("text")
+    return asyncio.run(run_demo(host=args.host, port=args.port, data_dir=Path(args.data_dir),
+                                ephemeral=args.ephemeral, open_browser=not args.no_open))
+
+
+def cmd_classify(args: argparse.Namespace, rest: list[str]) -> int:
+    from bot.classifier.cli import main as classify_main
+
+    return classify_main(rest)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="gospablik", description="Moderation desk for official community pages.")
+    root.add_argument("--config", help="path to gospablik.toml (default: $GOSPABLIK_CONFIG or ./gospablik.toml)")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the service")
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.set_defaults(func=cmd_run)
+
+    sub.add_parser("check-config", help="validate the configuration and say what is wrong").set_defaults(
+        func=cmd_check_config)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="the whole service offline, with emulated VK and Telegram")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--data-dir", default="var/demo")
+    demo.add_argument("--ephemeral", action="store_true", help="a throwaway database")
+    demo.add_argument("--no-open", action="store_true", help="do not open a browser")
+    demo.set_defaults(func=cmd_demo)
+
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    export = audit.add_parser("export", help="write the audit trail out")
+    export.add_argument("--since", help="first day, YYYY-MM-DD")
+    export.add_argument("--format", default="csv")
+    export.add_argument("--output", "-o", help="file (default: standard output)")
+    export.set_defaults(func=cmd_audit_export)
+
+    fb = sub.add_parser("feedback", help="the specialist's decisions as labelled examples").add_subparsers(
+        dest="feedback_command", required=True)
+    fexport = fb.add_parser("export", help="write labelled examples as JSON lines")
+    fexport.add_argument("--since", help="first day, YYYY-MM-DD")
+    fexport.add_argument("--output", "-o")
+    fexport.set_defaults(func=cmd_feedback_export)
+
+    sub.add_parser("classify", help="classify JSON lines {id, text}; see `gospablik classify --help`",
+                   add_help=False)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `classify` has its own options; hand them over untouched.
+    if "classify" in argv:
+        index = argv.index("classify")
+        if all(a.startswith("--config") or a == "--config" for a in argv[:index]):
+            return cmd_classify(argparse.Namespace(), argv[index + 1:])
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print("The configuration has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""Configuration: `gospablik.toml` for the shape of the deployment, the environment for secrets.
+
+Every problem is collected and reported at once, in plain words, so that an operator fixes the
+file in one pass instead of discovering errors one restart at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain import LABELS, PolicyAction, Role
+
+DEFAULT_CONFIG_PATH = Path("gospablik.toml")
+VK_API_URL = "https://api.vk.ru/method/"
+VK_API_VERSION = "5.199"
+TELEGRAM_API = "https://api.telegram.org"
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class ConfigError(Exception):
+    """Raised with the full list of problems found in the configuration."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class LabelPolicy:
+    """What to do with an item the classifier flagged with one label."""
+
+    action: PolicyAction = PolicyAction.NOTIFY
+    ban_days: int | None = None  # for AUTO_DELETE_AND_BAN; None = forever
+
+
+@dataclass(frozen=True)
+class Community:
+    """One VK community (group) served by this instance."""
+
+    group_id: int
+    name: str
+    secret: str
+    confirmation: str
+    group_token: str
+    user_token: str
+    topic_id: int | None = None
+    own_domains: tuple[str, ...] = ()
+    policy: Mapping[str, LabelPolicy] = field(default_factory=dict)
+
+    def policy_for(self, label: str) -> LabelPolicy:
+        return self.policy.get(label, LabelPolicy())
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: int
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    bot_token: str
+    work_chat_id: int
+    api_base: str = TELEGRAM_API
+    mode: str = "polling"  # "polling" or "webhook"
+    webhook_secret: str | None = None
+    messages_per_minute: int = 20
+
+
+@dataclass(frozen=True)
+class Config:
+    communities: tuple[Community, ...]
+    staff: tuple[StaffMember, ...]
+    telegram: TelegramConfig
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    database_url: str | None = None
+    data_dir: Path = Path("var")
+    vk_api_url: str = VK_API_URL
+    vk_api_version: str = VK_API_VERSION
+    dry_run: bool = False
+    log_format: str = "text"
+    max_body_bytes: int = 1024 * 1024
+    timezone: str = "Europe/Moscow"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def community(self, group_id: int) -> Community | None:
+        for community in self.communities:
+            if community.group_id == group_id:
+                return community
+        return None
+
+    def staff_member(self, user_id: int) -> StaffMember | None:
+        for member in self.staff:
+            if member.user_id == user_id:
+                return member
+        return None
+
+
+class _Reader:
+    """Reads typed values out of nested TOML tables, noting every problem with its dotted path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+    def get(self, table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str,
+            default: Any = None, required: bool = False) -> Any:
+        if key not in table:
+            if required:
+                self.problems.append(f"{where}.{key}: missing (required)")
+            return default
+        value = table[key]
+        if isinstance(value, bool) and kind is int:
+            self.problems.append(f"{where}.{key}: expected a whole number, got {value!r}")
+            return default
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.problems.append(f"{where}.{key}: expected {names}, got {value!r}")
+            return default
+        return value
+
+
+def _secret(env: Mapping[str, str], name: str, problems: list[str], why: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        problems.append(f"environment variable {name} is not set ({why})")
+    return value
+
+
+def _policy(raw: Any, where: str, problems: list[str]) -> dict[str, LabelPolicy]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected a table like {{spam = \"auto_delete\"}}")
+        return {}
+    result: dict[str, LabelPolicy] = {}
+    ban_days = raw.get("ban_days")
+    if ban_days is not None and (not isinstance(ban_days, int) or isinstance(ban_days, bool) or ban_days < 1):
+        problems.append(f"{where}.ban_days: expected a positive number of days, got {ban_days!r}")
+        ban_days = None
+    for label, value in raw.items():
+        if label == "ban_days":
+            continue
+        if label not in LABELS:
+            problems.append(f"{where}.{label}: unknown label (known: {', '.join(LABELS)})")
+            continue
+        try:
+            action = PolicyAction(value)
+        except ValueError:
+            allowed = ", ".join(a.value for a in PolicyAction)
+            problems.append(f"{where}.{label}: unknown action {value!r} (allowed: {allowed})")
+            continue
+        if action is not PolicyAction.NOTIFY and label in ("insult", "illegal"):
+            problems.append(
+                f"{where}.{label}: must be \"notify\" — the regulation leaves insults and unlawful "
+                "content to a person, never to an automatic action"
+            )
+            continue
+        result[label] = LabelPolicy(action=action, ban_days=ban_days)
+    return result
+
+
+def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    """Builds a validated Config from parsed TOML and the environment, or raises ConfigError."""
+    problems: list[str] = []
+    read = _Reader(problems)
+
+    service = read.get(data, "service", dict, "", default={})
+    host = read.get(service, "host", str, "service", "127.0.0.1")
+    port = read.get(service, "port", int, "service", 8080)
+    if not 0 < port < 65536:
+        problems.append(f"service.port: {port} is not a TCP port")
+    public_url = read.get(service, "public_url", str, "service")
+    data_dir = Path(read.get(service, "data_dir", str, "service", "var"))
+    dry_run = read.get(service, "dry_run", bool, "service", False)
+    log_format = read.get(service, "log_format", str, "service", "text")
+    timezone = read.get(service, "timezone", str, "service", "Europe/Moscow")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"service.timezone: unknown time zone {timezone!r} (e.g. \"Europe/Moscow\")")
+    if log_format not in ("text", "json"):
+        problems.append(f"service.log_format: expected \"text\" or \"json\", got {log_format!r}")
+
+    tg = read.get(data, "telegram", dict, "", default=None)
+    if tg is None:
+        problems.append("[telegram]: section missing (the work chat is required)")
+        tg = {}
+    work_chat_id = read.get(tg, "work_chat_id", int, "telegram", 0, required=True)
+    if work_chat_id and work_chat_id > 0:
+        problems.append("telegram.work_chat_id: a group's id is negative (supergroups start with -100)")
+    mode = read.get(tg, "mode", str, "telegram", "polling")
+    if mode not in ("polling", "webhook"):
+        problems.append(f"telegram.mode: expected \"polling\" or \"webhook\", got {mode!r}")
+    per_minute = read.get(tg, "messages_per_minute", int, "telegram", 20)
+    if per_minute < 1:
+        problems.append("telegram.messages_per_minute: must be at least 1")
+    bot_token = _secret(env, "TELEGRAM_BOT_TOKEN", problems, "the work-chat bot's token from @BotFather")
+    if bot_token and not _BOT_TOKEN_RE.match(bot_token):
+        problems.append("TELEGRAM_BOT_TOKEN: does not look like a bot token (digits:letters)")
+    webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+    if mode == "webhook":
+        if not public_url:
+            problems.append("service.public_url: required when telegram.mode = \"webhook\"")
+        if not webhook_secret:
+            problems.append("environment variable TELEGRAM_WEBHOOK_SECRET is not set (required in webhook mode)")
+    if webhook_secret and not _WEBHOOK_SECRET_RE.match(webhook_secret):
+        problems.append("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and - only")
+
+    staff: list[StaffMember] = []
+    for i, raw in enumerate(read.get(data, "staff", list, "", default=[])):
+        where = f"staff[{i}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: expected a table with user_id, name, role")
+            continue
+        user_id = read.get(raw, "user_id", int, where, 0, required=True)
+        name = read.get(raw, "name", str, where, "", required=True)
+        role_raw = read.get(raw, "role", str, where, "moderator")
+        try:
+            role = Role(role_raw)
+        except ValueError:
+            problems.append(f"{where}.role: unknown role {role_raw!r} (allowed: {', '.join(r.value for r in Role)})")
+            continue
+        if user_id:
+            staff.append(StaffMember(user_id=user_id, name=name, role=role))
+    if not any(m.role.can_moderate for m in staff):
+        problems.append("[[staff]]: nobody has a moderating role — no one could press the buttons")
+
+    vk = read.get(data, "vk", dict, "", default={})
+    vk_api_url = read.get(vk, "api_url", str, "vk", VK_API_URL)
+    if not vk_api_url.endswith("/"):
+        vk_api_url += "/"
+    communities: list[Community] = []
+    seen: set[int] = set()
+    raw_communities = read.get(vk, "communities", list, "vk", default=[])
+    if not raw_communities:
+        problems.append("[[vk.communities]]: no VK community configured")
+    for i, raw in enumerate(raw_communities):
+        where = f"vk.communities[{i}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}: expected a table")
+            continue
+        group_id = read.get(raw, "group_id", int, where, 0, required=True)
+        if group_id < 0:
+            problems.append(f"{where}.group_id: a community's id is positive here (write {-group_id})")
+            group_id = -group_id
+        if group_id in seen:
+            problems.append(f"{where}.group_id: {group_id} is listed twice")
+        seen.add(group_id)
+        name = read.get(raw, "name", str, where, f"club{group_id}")
+        topic_id = read.get(raw, "topic_id", int, where, None)
+        domains = read.get(raw, "own_domains", list, where, [])
+        if not all(isinstance(d, str) for d in domains):
+            problems.append(f"{where}.own_domains: expected a list of domain names")
+            domains = []
+        confirmation = env.get(f"VK_CONFIRMATION_{group_id}") or read.get(raw, "confirmation", str, where, "")
+        if not confirmation:
+            problems.append(
+                f"{where}: the Callback confirmation string is not set (confirmation = \"...\" "
+                f"or VK_CONFIRMATION_{group_id})"
+            )
+        communities.append(Community(
+            group_id=group_id,
+            name=name,
+            secret=_secret(env, f"VK_SECRET_{group_id}", problems, "the Callback API secret key"),
+            confirmation=confirmation,
+            group_token=_secret(env, f"VK_GROUP_TOKEN_{group_id}", problems, "the community's access token"),
+            user_token=_secret(env, f"VK_USER_TOKEN_{group_id}", problems,
+                               "an administrator's user token, needed for deletions and bans"),
+            topic_id=topic_id,
+            own_domains=tuple(d.lower() for d in domains),
+            policy=_policy(raw.get("policy"), f"{where}.policy", problems),
+        ))
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        communities=tuple(communities),
+        staff=tuple(staff),
+        telegram=TelegramConfig(
+            bot_token=bot_token,
+            work_chat_id=work_chat_id,
+            api_base=read.get(tg, "api_base", str, "telegram", TELEGRAM_API),
+            mode=mode,
+            webhook_secret=webhook_secret,
+            messages_per_minute=per_minute,
+        ),
+        host=host,
+        port=port,
+        public_url=public_url.rstrip("/") if public_url else None,
+        database_url=env.get("DATABASE_URL") or None,
+        data_dir=data_dir,
+        vk_api_url=vk_api_url,
+        vk_api_version=read.get(vk, "api_version", str, "vk", VK_API_VERSION),
+        dry_run=dry_run,
+        log_format=log_format,
+        timezone=timezone,
+    )
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Reads the TOML file (default `gospablik.toml`, or $GOSPABLIK_CONFIG) and the environment."""
+    env = os.environ if env is None else env
+    path = path or Path(env.get("GOSPABLIK_CONFIG", DEFAULT_CONFIG_PATH))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found (copy deploy/gospablik.example.toml and edit it)"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    return parse_config(data, env)

@@ -1,0 +1,166 @@
+"""The connection pool, the embedded server for machines without PostgreSQL, and migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the database is not there right now", as opposed to a bug in a query.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.InterfaceError,
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; callers answer 503 and let the sender retry."""
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    import json
+
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+class Database:
+    """A thin wrapper over an asyncpg pool that turns connection failures into DatabaseUnavailable."""
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self.pool = pool
+        self.url = url
+
+    @classmethod
+    async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> Database:
+        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init_connection,
+                                         command_timeout=30)
+        return cls(pool, url)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self.pool.acquire(timeout=10) as conn:
+                yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.connection() as conn:
+            return await conn.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self.connection() as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self.connection() as conn:
+            return await conn.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        async with self.connection() as conn:
+            return await conn.execute(query, *args)
+
+    async def notify(self, channel: str) -> None:
+        await self.execute("SELECT pg_notify($1, '')", channel)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+MIGRATIONS_LOCK = 7_420_001  # advisory lock id: one replica migrates at a time
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("bot.db") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+async def migrate(db: Database) -> list[str]:
+    """Applies the numbered migrations not yet applied; safe to run from several replicas at once."""
+    applied: list[str] = []
+    async with db.connection() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATIONS_LOCK)
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for number, name, sql in _migrations():
+                if number in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                                       number, name)
+                applied.append(name)
+                log.info("applied migration %s", name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATIONS_LOCK)
+    return applied
+
+
+class EmbeddedPostgres:
+    """PostgreSQL from the `pgserver` wheel, so a fresh machine needs nothing but pip."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._server: Any = None
+
+    async def start(self) -> str:
+        import pgserver
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._server = await asyncio.to_thread(pgserver.get_server, str(self.data_dir.resolve()),
+                                               cleanup_mode="stop")
+        return self._server.get_uri()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await asyncio.to_thread(self._server.cleanup)
+            self._server = None
+
+
+@asynccontextmanager
+async def open_database(url: str | None, data_dir: Path, *, run_migrations: bool = True,
+                        max_size: int = 10) -> AsyncIterator[Database]:
+    """Connects to `url`, or starts the embedded server in `data_dir/pgdata` when there is none."""
+    embedded = None
+    if not url:
+        embedded = EmbeddedPostgres(data_dir / "pgdata")
+        url = await embedded.start()
+        log.info("embedded PostgreSQL running in %s", embedded.data_dir)
+    db = await Database.connect(url, max_size=max_size)
+    try:
+        if run_migrations:
+            await migrate(db)
+        yield db
+    finally:
+        await db.close()
+        if embedded is not None:
+            await embedded.stop()

@@ -1,0 +1,44 @@
+"""Labelled examples from the specialist's decisions, for measuring the classifier on real comments.
+
+Each decision on a comment stores the text, what the classifier predicted and what the person
+decided (kept or deleted). `export_jsonl` writes them out in the classifier's own input format.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TextIO
+
+import asyncpg
+
+from bot.db import Database
+from bot.domain import Item
+
+KEPT = ("approve", "restore")
+
+
+async def remember(conn: asyncpg.Connection, item: Item, *, decision: str, actor: str) -> None:
+    if not item.kind.is_comment and decision not in ("ban",):
+        return
+    await conn.execute(
+        "INSERT INTO feedback (item_id, text, predicted, decision, actor) VALUES ($1, $2, $3, $4, $5)",
+        item.id, item.text, list(item.labels), decision, actor,
+    )
+
+
+async def export_jsonl(db: Database, out: TextIO, since: datetime | None = None) -> int:
+    rows = await db.fetch(
+        "SELECT f.*, i.network, i.community_id, i.kind FROM feedback f JOIN items i ON i.id = f.item_id"
+        " WHERE f.at >= coalesce($1, '-infinity') ORDER BY f.id", since)
+    for row in rows:
+        out.write(json.dumps({
+            "id": f"{row['network']}:{row['community_id']}:{row['item_id']}:{row['id']}",
+            "text": row["text"],
+            "predicted": list(row["predicted"]),
+            "decision": row["decision"],
+            "kept": row["decision"] in KEPT,
+            "kind": row["kind"],
+            "at": row["at"].isoformat(),
+        }, ensure_ascii=False) + "\n")
+    return len(rows)

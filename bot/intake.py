@@ -1,0 +1,241 @@
+"""The event worker: stored events become moderation items, judged, with their cards queued.
+
+Claims run with SKIP LOCKED and a lease, so several replicas share the inbox and an event whose
+worker died is picked up again after the lease. Applying an event is idempotent (items are keyed by
+the network's own ids), so a second run of the same event changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from bot import actions, audit, items
+from bot.config import Community
+from bot.db import DatabaseUnavailable
+from bot.domain import (
+    Action,
+    AuthorBlocked,
+    AuthorUnblocked,
+    Ignored,
+    ItemGone,
+    ItemSeen,
+    ItemStatus,
+    NetworkEvent,
+)
+from bot.judge import Judgement, decide_policy
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+REPEAT_WINDOW = timedelta(hours=24)
+SYSTEM_NAME = "Автомодерация"
+
+
+async def _claim(services: Services) -> asyncpg.Record | None:
+    return await services.db.fetchrow(
+        "UPDATE events SET attempts = attempts + 1, retry_at = now() + $1::interval"
+        " WHERE id = (SELECT id FROM events WHERE status = 'new' AND retry_at <= now()"
+        "             ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)"
+        " RETURNING id, network, community_id, event_id, type, payload, attempts",
+        LEASE,
+    )
+
+
+async def process_one(services: Services) -> bool:
+    """Handles one stored event; returns False when the inbox is empty."""
+    row = await _claim(services)
+    if row is None:
+        return False
+    try:
+        network = services.network(row["network"])
+        community = services.config.community(row["community_id"])
+        if community is None:
+            raise LookupError(f"community {row['community_id']} is no longer configured")
+        event = network.parse(row["type"], row["payload"].get("object"), row["community_id"])
+        names: dict[int, str] = {}
+        if isinstance(event, ItemSeen) and event.draft.author.id > 0:
+            names = await network.names(row["community_id"], [event.draft.author.id])
+        async with services.db.transaction() as conn:
+            outcome = await apply(services, conn, community, event, names)
+            await conn.execute("UPDATE events SET status = 'done', processed_at = now(), error = NULL WHERE id = $1",
+                               row["id"])
+            await audit.record(conn, actor=f"{row['network']}:callback", action="event_processed", result=outcome,
+                               network=row["network"], community_id=row["community_id"], event_id=row["event_id"],
+                               detail={"type": row["type"]})
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:
+        log.exception("event %s (%s) failed", row["event_id"], row["type"])
+        final = row["attempts"] >= MAX_ATTEMPTS or isinstance(exc, (ValueError, LookupError))
+        await services.db.execute(
+            "UPDATE events SET status = $2, error = $3,"
+            " retry_at = now() + least(power(2, attempts), 600) * interval '1 second' WHERE id = $1",
+            row["id"], "failed" if final else "new", f"{type(exc).__name__}: {exc}")
+        return True
+    services.cards_ready.set()
+    if outcome.startswith("auto:"):
+        services.actions_ready.set()
+    return True
+
+
+async def apply(services: Services, conn: asyncpg.Connection, community: Community, event: NetworkEvent,
+                names: dict[int, str]) -> str:
+    """Changes items for one event inside the caller's transaction; returns a word for the audit."""
+    if isinstance(event, Ignored):
+        return f"ignored: {event.why}"
+    if isinstance(event, ItemSeen):
+        return await _seen(services, conn, community, event, names)
+    if isinstance(event, ItemGone):
+        return await _gone(conn, event)
+    if isinstance(event, AuthorBlocked):
+        return await _blocked(conn, event)
+    if isinstance(event, AuthorUnblocked):
+        return await _unblocked(conn, event)
+    raise TypeError(f"unknown network event {event!r}")
+
+
+async def _judge(services: Services, conn: asyncpg.Connection, community: Community, text: str,
+                 author_id: int, can_delete: bool) -> tuple[Judgement, str]:
+    from bot.classifier import fingerprint
+
+    print_ = fingerprint(text) if text.strip() else ""
+    repeated_by = 0
+    if print_:
+        repeated_by = await conn.fetchval(
+            "SELECT count(DISTINCT author_id) FROM items WHERE community_id = $1 AND fingerprint = $2"
+            " AND author_id <> $3 AND first_seen_at > now() - $4::interval",
+            community.group_id, print_, author_id, REPEAT_WINDOW)
+    verdict = services.classifier.classify(text, own_domains=community.own_domains, repeated_by=repeated_by)
+    return decide_policy(verdict.to_dict(), community, can_delete=can_delete), print_
+
+
+async def _auto(services: Services, conn: asyncpg.Connection, item_id: int, judgement: Judgement) -> str:
+    """Applies the policy's automatic action, or notes what it would have done in dry-run mode."""
+    if judgement.action is None:
+        return "carded"
+    if services.config.dry_run:
+        what = "удалить и заблокировать автора" if judgement.action is Action.BAN else "удалить"
+        await conn.execute("UPDATE items SET note = $2 WHERE id = $1", item_id,
+                           f"🧪 Режим проверки: правило «{judgement.because}» велело бы {what}; ничего не сделано.")
+        await audit.record(conn, actor=audit.SYSTEM, actor_name=SYSTEM_NAME, action=judgement.action.value,
+                           result="dry_run", item_id=item_id, detail={"label": judgement.because})
+        return f"dry_run:{judgement.action.value}"
+    params: dict[str, Any] = {"note": f"🤖 Автоматически по правилу «{judgement.because}»"}
+    if judgement.action is Action.BAN:
+        params |= {"days": judgement.ban_days, "reason": int(judgement.ban_reason),
+                   "comment": "Нарушение правил сообщества"}
+    await actions.enqueue(conn, item_id=item_id, action=judgement.action, actor=audit.SYSTEM,
+                          actor_name=SYSTEM_NAME, params=params)
+    return f"auto:{judgement.action.value}"
+
+
+async def _seen(services: Services, conn: asyncpg.Connection, community: Community, event: ItemSeen,
+                names: dict[int, str]) -> str:
+    draft = event.draft
+    existing = await conn.fetchrow(
+        "SELECT * FROM items WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4 FOR UPDATE",
+        draft.network, draft.community_id, draft.kind.value, draft.ext_id)
+    author_name = names.get(draft.author.id)
+    if existing is None:
+        judgement, print_ = await _judge(services, conn, community, draft.text, draft.author.id,
+                                         can_delete=draft.kind.is_comment)
+        item_id = await conn.fetchval(
+            "INSERT INTO items (network, community_id, kind, ext_id, author_id, author_name, text, original_text,"
+            " attachments, created_at, url, ref, fingerprint, verdict, edited)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            draft.network, draft.community_id, draft.kind.value, draft.ext_id, draft.author.id, author_name,
+            draft.text, list(draft.attachments), draft.created_at, draft.url, draft.ref, print_,
+            judgement.verdict, event.change == "edit")
+        await conn.execute("INSERT INTO cards (item_id) VALUES ($1)", item_id)
+        return await _auto(services, conn, item_id, judgement)
+
+    item = items.item_from_row(existing)
+    if event.change == "edit":
+        if draft.text == item.text and draft.attachments == item.attachments:
+            return "unchanged"
+        judgement, print_ = await _judge(services, conn, community, draft.text, draft.author.id,
+                                         can_delete=draft.kind.is_comment)
+        reopen = item.status is ItemStatus.APPROVED and not existing["busy"]
+        await conn.execute(
+            "UPDATE items SET text = $2, attachments = $3, verdict = $4, fingerprint = $5, edited = true,"
+            " status = CASE WHEN $6 THEN 'open' ELSE status END,"
+            " note = $7, decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
+            item.id, draft.text, list(draft.attachments), judgement.verdict, print_, reopen,
+            "✏️ Автор изменил текст в VK" + (" — карточка снова открыта" if reopen else ""))
+        if item.status in (ItemStatus.OPEN, ItemStatus.APPROVED) and not existing["busy"]:
+            return "edited;" + await _auto(services, conn, item.id, judgement)
+        return "edited"
+    if event.change == "restore":
+        if existing["busy"] or item.status not in (ItemStatus.DELETED, ItemStatus.BANNED, ItemStatus.REMOVED):
+            return "restore echo"
+        await conn.execute(
+            "UPDATE items SET status = 'open', note = $2, decision_seq = decision_seq + 1, revision = revision + 1"
+            " WHERE id = $1", item.id, "♻️ Комментарий восстановлен в VK — карточка снова открыта")
+        return "reopened"
+    return "duplicate"
+
+
+async def _gone(conn: asyncpg.Connection, event: ItemGone) -> str:
+    row = await conn.fetchrow(
+        "SELECT id, status, busy FROM items WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4"
+        " FOR UPDATE", event.network, event.community_id, event.kind.value, event.ext_id)
+    if row is None:
+        return "unknown item"
+    if row["busy"] or row["status"] not in (ItemStatus.OPEN, ItemStatus.APPROVED):
+        return "delete echo"
+    who = f"администратором id{event.deleter_id}" if event.deleter_id and event.deleter_id > 0 else (
+        "автором или администратором")
+    await conn.execute(
+        "UPDATE items SET status = 'removed', note = $2, decided_at = now(), decision_seq = decision_seq + 1,"
+        " revision = revision + 1 WHERE id = $1", row["id"], f"🗑 Удалён в VK {who}")
+    return "removed on network"
+
+
+async def _blocked(conn: asyncpg.Connection, event: AuthorBlocked) -> str:
+    await conn.execute(
+        "INSERT INTO bans (network, community_id, user_id, until, banned_by, reason) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (network, community_id, user_id) DO UPDATE SET until = $4, reason = $6",
+        event.network, event.community_id, event.user_id, event.until,
+        f"{event.network}:{event.admin_id}" if event.admin_id else None, event.reason)
+    until = f" до {event.until:%d.%m.%Y}" if event.until else " навсегда"
+    updated = await conn.execute(
+        "UPDATE items SET note = $4, revision = revision + 1 WHERE network = $1 AND community_id = $2"
+        " AND author_id = $3 AND status IN ('open', 'approved', 'removed') AND NOT busy",
+        event.network, event.community_id, event.user_id,
+        f"⛔ Автор заблокирован в VK{until}" + (f" администратором id{event.admin_id}" if event.admin_id else ""))
+    return f"author blocked ({updated.split()[-1]} cards)"
+
+
+async def _unblocked(conn: asyncpg.Connection, event: AuthorUnblocked) -> str:
+    await conn.execute("DELETE FROM bans WHERE network = $1 AND community_id = $2 AND user_id = $3",
+                       event.network, event.community_id, event.user_id)
+    updated = await conn.execute(
+        "UPDATE items SET note = $4, revision = revision + 1 WHERE network = $1 AND community_id = $2"
+        " AND author_id = $3 AND status IN ('open', 'approved', 'removed', 'banned') AND NOT busy",
+        event.network, event.community_id, event.user_id,
+        "✅ Срок блокировки автора истёк" if event.expired else "✅ Автор разблокирован в VK")
+    return f"author unblocked ({updated.split()[-1]} cards)"
+
+
+async def worker_loop(services: Services, *, idle: float = 5.0) -> None:
+    """Drains the inbox; wakes on a new event (in-process or NOTIFY) or every `idle` seconds."""
+    while True:
+        try:
+            while await process_one(services):
+                pass
+        except DatabaseUnavailable as exc:
+            log.error("intake: database unavailable: %s", exc)
+        except Exception:
+            log.exception("intake: unexpected error")
+        services.events_ready.clear()
+        try:
+            await asyncio.wait_for(services.events_ready.wait(), idle)
+        except TimeoutError:
+            pass

@@ -1,0 +1,47 @@
+"""Cross-replica wake-ups: PostgreSQL NOTIFY on a new event, action or card reaches every replica's loops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+
+from bot import actions, inbox
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+CARDS_CHANNEL = "gospablik_cards"
+
+
+async def listen(services: Services, *, reconnect_after: float = 5.0) -> None:
+    """Keeps a LISTEN connection open and turns notifications into in-process events."""
+    channels = {
+        inbox.WAKE_CHANNEL: services.events_ready,
+        actions.WAKE_CHANNEL: services.actions_ready,
+        CARDS_CHANNEL: services.cards_ready,
+    }
+
+    def on_notify(_conn: object, _pid: int, channel: str, _payload: str) -> None:
+        event = channels.get(channel)
+        if event is not None:
+            event.set()
+
+    while True:
+        conn = None
+        try:
+            conn = await asyncpg.connect(services.db.url)
+            for channel in channels:
+                await conn.add_listener(channel, on_notify)
+            for event in channels.values():  # catch up on whatever arrived while we were away
+                event.set()
+            while not conn.is_closed():
+                await asyncio.sleep(reconnect_after)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("listen connection lost: %s", exc)
+        finally:
+            if conn is not None and not conn.is_closed():
+                await conn.close()
+        await asyncio.sleep(reconnect_after)

@@ -1,0 +1,47 @@
+"""Periodic housekeeping, run by the leader through APScheduler."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.db import DatabaseUnavailable
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def purge_stale_buttons(services: Services) -> int:
+    """Buttons of decisions long past can never be valid again; keep the table small."""
+    try:
+        result = await services.db.execute(
+            "DELETE FROM buttons b USING items i WHERE i.id = b.item_id AND b.decision_seq < i.decision_seq"
+            " AND b.created_at < now() - interval '7 days'")
+    except DatabaseUnavailable as exc:
+        log.warning("purge_stale_buttons: %s", exc)
+        return 0
+    return int(result.split()[-1])
+
+
+async def report_stuck(services: Services) -> int:
+    """Logs events that failed for good, so an operator sees them without reading the database."""
+    try:
+        count = await services.db.fetchval("SELECT count(*) FROM events WHERE status = 'failed'")
+    except DatabaseUnavailable as exc:
+        log.warning("report_stuck: %s", exc)
+        return 0
+    if count:
+        log.warning("%s events could not be processed; see `SELECT * FROM events WHERE status = 'failed'`", count)
+    return count
+
+
+def start_scheduler(services: Services) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=services.config.tz)
+    scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
+    scheduler.add_job(report_stuck, "interval", minutes=30, args=[services], id="report_stuck")
+    # Wake the loops now and then even if a notification was lost.
+    scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")
+    scheduler.add_job(services.actions_ready.set, "interval", seconds=30, id="wake_actions")
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,46 @@
+"""One leader among replicas, by a PostgreSQL advisory lock held on a dedicated connection.
+
+Work that must happen once per deployment (writing to the work chat under its rate limit, polling
+Telegram, periodic jobs) runs only while this replica holds the lock. If the leader dies, its
+connection closes, the lock is released, and another replica takes over within `retry` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+LEADER_LOCK = 7_420_002
+
+
+async def lead(url: str, duties: Callable[[], Awaitable[None]], *, retry: float = 5.0) -> None:
+    """Runs `duties` whenever this replica is the leader; never returns unless cancelled."""
+    while True:
+        conn = None
+        try:
+            conn = await asyncpg.connect(url)
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                await asyncio.sleep(retry)
+            log.info("this replica is the leader")
+            task = asyncio.create_task(duties())
+            try:
+                while not task.done():
+                    await asyncio.sleep(retry)
+                    await conn.fetchval("SELECT 1")  # notice a lost connection, and with it the lock
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("leadership lost or not reachable: %s", exc)
+        finally:
+            if conn is not None and not conn.is_closed():
+                await conn.close()
+        await asyncio.sleep(retry)
