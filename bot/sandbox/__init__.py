@@ -1,0 +1,7 @@
+"""Offline emulators of VK and Telegram that speak the real wire formats, for tests and the demo.
+
+- `vk_api.VkEmulator`: the VK API (`/method/{name}`) of one community, strict like api.vk.ru.
+- `vk_callback.CallbackSender`: delivers Callback API events to the service the way VK does (retries included).
+- `telegram_api.TelegramEmulator`: the Bot API (`/bot{token}/{method}`) with the work chat and its people.
+- `control.sandbox_app`: the control API and the demo page, mounted by the service under /sandbox.
+"""

@@ -1,0 +1,162 @@
+"""VK API emulator: `POST|GET /method/{name}` speaking VK's wire format over real HTTP.
+
+Point vkbottle at it with `api.API_URL = f"{base}/method/"`. It is as strict as api.vk.ru for what it
+implements: the version, the token and its type, the rate limit and every parameter are checked in VK's order,
+and every answer is JSON (vkbottle retries non-JSON answers forever).
+
+Checks, in order: unknown method → 3; no token → 5 "no access_token passed."; unknown token → 5 "invalid
+access_token (4)."; no `v` → 8 "v is required"; `v` below 5.81 → 8; over 3 req/s per user token or 20 req/s
+per community token (sliding 1 s window) → 6; an error injected with `fail_next`; a community token on a
+user-only method → 27; then the method's own parameter checks (see `vk_methods`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.rate_limit import SlidingWindow
+from bot.sandbox.vk_errors import VkApiError
+from bot.sandbox.vk_methods import GROUP, METHODS, USER, Call, Context
+from bot.sandbox.vk_state import VkState
+
+OLD_VERSION_DETAIL = (
+    'versions below 5.81 are deprecated. Version param should be passed as "v". "version" param is invalid '
+    "and not supported. For more information go to https://vk.com/dev/constant_version_updates"
+)
+GROUP_AUTH_MESSAGE = "Group authorization failed: method is unavailable with group auth."
+
+
+def _version_ok(raw: str) -> bool:
+    try:
+        major, _, minor = raw.partition(".")
+        return (int(major), int(minor or 0)) >= (5, 81)
+    except ValueError:
+        return False
+
+
+class VkEmulator:
+    """One VK community with a community token and an admin's user token."""
+
+    def __init__(
+        self,
+        *,
+        group_id: int,
+        group_token: str,
+        user_token: str,
+        admin_user_id: int,
+        group_name: str = "Администрация Октябрьского района",
+        enforce_rate_limits: bool = True,
+    ) -> None:
+        if group_id <= 0:
+            raise ValueError("group_id is the positive community id")
+        self.group_id = group_id
+        self.admin_user_id = admin_user_id
+        self.enforce_rate_limits = enforce_rate_limits
+        self.confirmation_code = secrets.token_hex(4)
+        self.state = VkState(group_id, group_name)
+        self.calls: list[dict] = []
+        self._tokens = {group_token: GROUP, user_token: USER}
+        self._limits = {USER: SlidingWindow(3, 1.0), GROUP: SlidingWindow(20, 1.0)}
+        self._failures: dict[str, list[int]] = {}
+        self.app = web.Application()
+        self.app.router.add_route("GET", "/method/{name}", self._handle)
+        self.app.router.add_route("POST", "/method/{name}", self._handle)
+
+    # ---- state helpers (the public test/demo surface)
+    @property
+    def users(self) -> dict[int, dict]:
+        return self.state.users
+
+    def add_user(self, user_id: int, first_name: str, last_name: str) -> None:
+        self.state.add_user(user_id, first_name, last_name)
+
+    def add_post(self, text: str, *, post_id: int | None = None, date: int | None = None) -> int:
+        """Publishes a community post (as if an admin wrote it on VK) and returns its id."""
+        return self.state.add_object("wall", text, object_id=post_id, date=date).id
+
+    def add_topic(self, title: str, *, topic_id: int | None = None) -> int:
+        return self.state.add_object("board", title, object_id=topic_id).id
+
+    def add_photo(self, caption: str = "", *, photo_id: int | None = None) -> int:
+        return self.state.add_object("photo", caption, object_id=photo_id).id
+
+    def add_video(self, title: str = "", *, video_id: int | None = None) -> int:
+        return self.state.add_object("video", title, object_id=video_id).id
+
+    def add_market_item(self, title: str = "", *, item_id: int | None = None) -> int:
+        return self.state.add_object("market", title, object_id=item_id).id
+
+    def next_id(self, kind: str) -> int:
+        """A fresh id for a new item of `kind`: "wall", "board", "photo", "video", "market" or "message"."""
+        return self.state.next_id(kind)
+
+    def fail_next(self, method: str, code: int, times: int = 1) -> None:
+        """The next `times` calls of `method` get VK error `code` (message from VK's errors.json)."""
+        self._failures.setdefault(method, []).extend([code] * times)
+
+    def record_event_object(self, event_type: str, obj: dict) -> None:
+        self.state.record_event_object(event_type, obj)
+
+    def snapshot(self) -> dict:
+        return self.state.snapshot()
+
+    def calls_of(self, method: str) -> list[dict]:
+        return [c for c in self.calls if c["method"] == method]
+
+    # ---- HTTP
+    async def _read_params(self, request: web.Request) -> dict[str, str]:
+        params = {k: v for k, v in request.query.items()}
+        if request.method == "POST" and request.body_exists:
+            if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                for key, value in (await request.post()).items():
+                    if isinstance(value, str):
+                        params[key] = value
+            else:
+                await request.read()  # VK ignores JSON and other bodies: parameters must be form fields
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer ") and "access_token" not in params:
+            params["access_token"] = auth[len("Bearer ") :].strip()
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        params = await self._read_params(request)
+        token_kind = self._tokens.get(params.get("access_token", ""))
+        logged = {k: v for k, v in params.items() if k != "access_token"}
+        entry: dict[str, Any] = {"method": name, "params": logged, "token": token_kind, "at": time.time()}
+        try:
+            entry["response"] = self._dispatch(name, params, token_kind)
+            body: dict[str, Any] = {"response": entry["response"]}
+        except VkApiError as exc:
+            entry["error"] = {"error_code": exc.code, "error_msg": exc.message}
+            request_params = [{"key": "method", "value": name}, {"key": "oauth", "value": "1"}]
+            request_params += [{"key": k, "value": v} for k, v in logged.items()]
+            body = {"error": {**entry["error"], "request_params": request_params}}
+        self.calls.append(entry)
+        return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/json")
+
+    def _dispatch(self, name: str, params: dict[str, str], token_kind: str | None) -> Any:
+        method = METHODS.get(name)
+        if method is None:
+            raise VkApiError(3)
+        if not params.get("access_token"):
+            raise VkApiError(5, "no access_token passed.")
+        if token_kind is None:
+            raise VkApiError(5, "invalid access_token (4).")
+        if not params.get("v"):
+            raise VkApiError(8, "v is required")
+        if not _version_ok(params["v"]):
+            raise VkApiError(8, OLD_VERSION_DETAIL)
+        if self.enforce_rate_limits and self._limits[token_kind].hit(params["access_token"]) > 0:
+            raise VkApiError(6)
+        if self._failures.get(name):
+            raise VkApiError(self._failures[name].pop(0))
+        if token_kind not in method.tokens:
+            raise VkApiError(27, message=GROUP_AUTH_MESSAGE) if token_kind == GROUP else VkApiError(5)
+        ctx = Context(state=self.state, admin_user_id=self.admin_user_id, confirmation_code=self.confirmation_code)
+        return method.handler(Call(params, token_kind, ctx))
