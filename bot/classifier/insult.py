@@ -1,0 +1,77 @@
+"""Insults: words that insult a person or a group, and insulting imperatives.
+
+Criticism of officials' work ("позор", "бездействие", "обнаглели") contains no insult
+word and stays clean.  Words with an innocent reading (animals, "тупой нож") count only
+when addressed to someone or placed next to an official's title.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .hits import Hit
+from .lexicon import sections
+from .normalize import Normalized
+
+LABEL = "insult"
+
+_S = sections("insult.txt")
+
+
+def _word_re(entries: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![а-яa-z0-9])(?:" + "|".join(entries) + r")(?![а-яa-z0-9])")
+
+
+_PERSON_RE = _word_re(_S["person"])
+_OBSCENE_RE = _word_re(_S["obscene"])
+_AMBIG_RE = _word_re(_S["ambiguous"])
+_VULGAR_RE = _word_re(_S["vulgar"])
+_PHRASE_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["phrase"]) + r")(?![а-я])")
+_IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
+
+# Address or a person-target near an ambiguous word ("ты козел", "мэр — свинья").
+_CONTEXT_RE = re.compile(
+    r"(?<![а-я])(?:ты|вы|тебя|тебе|тобой|вас|вам|вами|твой|твоя|ваш|ваша|ваши|мэр[а-я]*|глав[аеуы]|"
+    r"чиновник[а-я]*|депутат[а-я]*|администраци[а-я]*|мэри[а-я]*|власт[а-я]*|начальни[кц][а-я]*|"
+    r"губернатор[а-я]*|директор[а-я]*|сотрудни[кц][а-я]*)(?![а-я])"
+)
+_WINDOW = 25  # characters on each side, about three words
+
+
+def find(norm: Normalized) -> list[Hit]:
+    text = norm.text
+    hits: list[Hit] = []
+    idioms = [m.span() for m in _IDIOM_RE.finditer(text)] if "дур" in text or "за " in text else []
+
+    def in_idiom(a: int, b: int) -> bool:
+        return any(s <= a and b <= e + 20 for s, e in idioms)
+
+    for m in _PERSON_RE.finditer(text):
+        if not in_idiom(*m.span()):
+            hits.append(Hit(LABEL, "lexicon:insult", m.start(), m.end(), m.group(0), "оскорбительное слово", 0.85))
+    for m in _OBSCENE_RE.finditer(text):
+        hits.append(Hit(LABEL, "lexicon:obscene-insult", m.start(), m.end(), m.group(0),
+                        "нецензурное оскорбление", 0.9))
+    for m in _AMBIG_RE.finditer(text):
+        a, b = m.span()
+        if in_idiom(a, b) or _proper_noun(norm, a, b):
+            continue
+        ctx = _CONTEXT_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW))
+        if ctx:
+            hits.append(Hit(LABEL, "lexicon:insult-addressed", a, b, m.group(0),
+                            "оскорбительное слово в адрес человека", 0.7))
+    for m in _PHRASE_RE.finditer(text):
+        hits.append(Hit(LABEL, "phrase:insult", m.start(), m.end(), m.group(0), "оскорбительное выражение", 0.8))
+    for m in _VULGAR_RE.finditer(text):
+        hits.append(Hit(LABEL, "lexicon:vulgar", m.start(), m.end(), m.group(0), "грубое выражение", 0.35))
+    return hits
+
+
+def _proper_noun(norm: Normalized, a: int, b: int) -> bool:
+    """A capitalised word not at a sentence start is a name ("Козлов", "Баранов")."""
+    oa, _ = norm.span(a, b)
+    orig = norm.original
+    if not orig[oa:oa + 1].isupper():
+        return False
+    before = orig[:oa].rstrip()
+    return bool(before) and before[-1] not in ".!?…\n\"«("

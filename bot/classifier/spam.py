@@ -1,0 +1,156 @@
+"""Spam: advertising unrelated to the page, plus links and handles to other channels.
+
+Each feature is an explainable piece of evidence with a weight; the classifier combines
+the weights with a noisy-OR.  No single weak cue (a phone number, "пишите в личку", a
+plain link) reaches the threshold alone, so a citizen leaving a hotline number or asking
+to be contacted privately stays clean, while an ad that combines two cues does not.
+Links to the administration's own domains are ignored entirely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .hits import Hit
+from .lexicon import lines
+from .normalize import _HOMOGLYPH, Normalized
+
+LABEL = "spam"
+
+_TLDS = (r"ru|рф|su|com|net|org|io|me|info|online|site|shop|store|pro|biz|xyz|top|club|ltd|fr|cc|ly|gl|gd|to|"
+         r"link|app|co|us|uk|de|tk|ga|ml|win|bet|casino|vip|fun|space|live|ws|kz|ua|by|tv|gg")
+_URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'«»]+"
+    rf"|(?<![\w@.\-])(?:[a-zа-я0-9][a-zа-я0-9\-]*\.)+(?:{_TLDS})(?![a-zа-я0-9\-])(?:/[^\s<>\"'«»]*)?"
+)
+_CHANNEL_HOSTS = re.compile(
+    r"^(?:t\.me|telegram\.me|telegram\.dog|vk\.me|chat\.whatsapp\.com|wa\.me|instagram\.com|discord\.gg|"
+    r"youtube\.com|youtu\.be|tiktok\.com|dzen\.ru|ok\.ru|vk\.com|m\.vk\.com|vkontakte\.ru)$"
+)
+_SHORTENERS = re.compile(
+    r"^(?:bit\.ly|clck\.ru|vk\.cc|tinyurl\.com|goo\.gl|cutt\.ly|is\.gd|t\.ly|urlz\.fr|rb\.gy|u\.to|ow\.ly|"
+    r"shorturl\.at|tiny\.cc|surl\.li|bit\.do)$"
+)
+_OBFUSCATED_LINK = re.compile(r"(?<![a-z])t\s+\.\s*me\b|\bточка\s+(?:ру|ком|рф)\b|\bсобака\s+[a-z]")
+_HANDLE_RE = re.compile(r"(?<![\w.@])@[a-z][a-z0-9_.]{3,}(?![\w@])")
+_PHONE_RE = re.compile(r"(?<![\d+])(?:\+\s?7|8|7)?[\s\-(]{0,2}\d{3,5}[\s\-)]{0,2}\d{1,3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
+_CIVIC_RE = re.compile(
+    r"горяч[а-я]+\s+лини|диспетчер|аварийн|еддс|участков|телефон\s+доверия|мфц|администраци|водоканал|"
+    r"перезвон|позвон|звонил|звонила|мой\s+телефон|мой\s+номер|обращени|мошенник|не\s+отвечает|занято"
+)
+_MONEY_RE = re.compile(r"\d[\d\s]*(?:000|к|k|тыс[а-я.]*|руб[а-я.]*|₽|\$|usdt|р\.)(?![а-я])|\$\s?\d|\d+\s?%")
+_EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F000-\U0001F2FF]")
+_MIXED_RE = re.compile(r"[a-zа-я]*(?:[a-z][а-я]|[а-я][a-z])[a-zа-я]*")
+
+
+def _load_categories() -> list[tuple[str, float, str, re.Pattern[str]]]:
+    cats: list[tuple[str, float, str, list[str]]] = []
+    for line in lines("spam.txt"):
+        if line.startswith("["):
+            name, weight, note = line[1:-1].split(" ", 2)
+            cats.append((name, float(weight), note, []))
+        else:
+            cats[-1][3].append(line)
+    return [(n, w, note, re.compile(r"(?<![а-яa-z0-9])(?:" + "|".join(rx) + r")(?![а-яa-z0-9])"))
+            for n, w, note, rx in cats]
+
+
+_CATEGORIES = _load_categories()
+
+
+def domain_of(url: str) -> str:
+    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url).split("/", 1)[0].split("?", 1)[0]
+    return host.rstrip(".,:;!)").lower()
+
+
+def _is_own(host: str, own: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in own)
+
+
+def deobfuscate_text(text: str) -> str:
+    """Map Latin look-alikes inside mixed-script words to Cyrillic; length is preserved."""
+    if not _MIXED_RE.search(text):
+        return text
+    return _MIXED_RE.sub(lambda m: m.group(0).translate(_HOMOGLYPH).replace("і", "и"), text)
+
+
+def find(
+    norm: Normalized,
+    *,
+    own_domains: Iterable[str] = (),
+    repeated_by: int = 0,
+    claimed: list[tuple[int, int]] | None = None,
+) -> list[Hit]:
+    """Spam evidence.  ``claimed`` = spans already explained as disguised мат (not spam)."""
+    text = norm.text
+    own = tuple(d.lower().removeprefix("www.") for d in own_domains)
+    hits: list[Hit] = []
+    url_spans: list[tuple[int, int]] = []
+
+    for m in _URL_RE.finditer(text):
+        url = m.group(0).rstrip(".,:;!?)")
+        host = domain_of(url)
+        url_spans.append(m.span())
+        if _is_own(host, own):
+            continue
+        if _SHORTENERS.match(host):
+            hits.append(Hit(LABEL, "link:shortener", m.start(), m.start() + len(url), host,
+                            "сокращённая ссылка", 0.7))
+        elif _CHANNEL_HOSTS.match(host) and "/" in url.split(host, 1)[-1]:
+            hits.append(Hit(LABEL, "link:channel", m.start(), m.start() + len(url), host,
+                            "ссылка на сторонний канал или группу", 0.7))
+        else:
+            hits.append(Hit(LABEL, "link:external", m.start(), m.start() + len(url), host,
+                            "ссылка на сторонний сайт", 0.3))
+    for m in _OBFUSCATED_LINK.finditer(text):
+        hits.append(Hit(LABEL, "link:obfuscated", m.start(), m.end(), m.group(0), "замаскированная ссылка", 0.5))
+    for m in _HANDLE_RE.finditer(text):
+        hits.append(Hit(LABEL, "handle", m.start(), m.end(), m.group(0),
+                        "упоминание стороннего аккаунта или канала", 0.45))
+    if any(ch.isdigit() for ch in text):
+        civic = _CIVIC_RE.search(text) is not None
+        for m in _PHONE_RE.finditer(text):
+            if any(a <= m.start() < b for a, b in url_spans):
+                continue
+            digits = sum(ch.isdigit() for ch in m.group(0))
+            if 10 <= digits <= 11:
+                hits.append(Hit(LABEL, "phone", m.start(), m.end(), re.sub(r"\D", "", m.group(0)),
+                                "номер телефона", 0.1 if civic else 0.25))
+                break
+        m = _MONEY_RE.search(text)
+        if m:
+            hits.append(Hit(LABEL, "money", m.start(), m.end(), m.group(0).strip(), "суммы денег", 0.25))
+
+    clean = deobfuscate_text(text)
+    for name, weight, note, rx in _CATEGORIES:
+        seen: set[str] = set()
+        for m in rx.finditer(clean):
+            key = m.group(0)
+            if key in seen:
+                continue
+            seen.add(key)
+            w = weight if len(seen) == 1 else weight / 2
+            hits.append(Hit(LABEL, f"lexicon:{name}", m.start(), m.end(), key, note, w))
+            if len(seen) >= 3:
+                break
+
+    mixed = [m for m in _MIXED_RE.finditer(text)
+             if not (claimed and any(a < m.end() and m.start() < b for a, b in claimed))
+             and not any(a <= m.start() < b for a, b in url_spans)]
+    if mixed:
+        w = 0.6 if len(mixed) >= 2 else 0.35
+        for m in mixed[:3]:
+            hits.append(Hit(LABEL, "mixed-script", m.start(), m.end(), m.group(0).translate(_HOMOGLYPH),
+                            "слово из смеси кириллицы и латиницы", w))
+            w = 0.0  # the count sets the weight once; the rest are shown as evidence
+    emoji = _EMOJI_RE.findall(norm.original)
+    if len(emoji) > 2:
+        m2 = _EMOJI_RE.search(text)
+        s = m2.start() if m2 else 0
+        hits.append(Hit(LABEL, "emoji", s, s + 1, "".join(emoji[:5]), "много эмодзи", 0.25))
+    if repeated_by >= 2:
+        words = len(re.findall(r"[а-яa-z]{2,}", text))
+        hits.append(Hit(LABEL, "repeated", 0, len(text), f"repeated_by={repeated_by}",
+                        f"тот же текст от {repeated_by} других аккаунтов", 0.75 if words >= 5 else 0.3))
+    return hits
