@@ -180,9 +180,10 @@ async def _failed(services: Services, row: asyncpg.Record, item: Item, action: A
     log.error("action %s on item %s failed: %s", action.value, item.id, exc.for_card())
 
 
-async def executor_loop(services: Services, *, idle: float = 5.0) -> None:
+async def executor_loop(services: Services, *, idle: float = 1.0) -> None:
     """Runs due actions as they come; wakes on a new action or every `idle` seconds for retries."""
     while True:
+        services.actions_ready.clear()  # before draining, so that a wake-up during the drain is not lost
         try:
             while await run_one(services):
                 pass
@@ -190,7 +191,6 @@ async def executor_loop(services: Services, *, idle: float = 5.0) -> None:
             log.error("actions: database unavailable: %s", exc)
         except Exception:
             log.exception("actions: unexpected error")
-        services.actions_ready.clear()
         try:
             await asyncio.wait_for(services.actions_ready.wait(), idle)
         except TimeoutError:

@@ -82,7 +82,11 @@ async def press(services: Services, *, token: str, chat_id: int, message_id: int
                                detail={"reason": "unknown or foreign button", "chat_id": chat_id,
                                        "message_id": message_id})
             return INVALID
-        return await _apply(services, conn, button, staff)
+        answer = await _apply(services, conn, button, staff)
+    # Wake the executor and the notifier only now that the decision is committed.
+    services.actions_ready.set()
+    services.cards_ready.set()
+    return answer
 
 
 async def _claim(conn: asyncpg.Connection, button: asyncpg.Record, set_sql: str,
@@ -115,7 +119,6 @@ async def _apply(services: Services, conn: asyncpg.Connection, button: asyncpg.R
                            network=item.network, community_id=item.community_id, item_id=item.id,
                            original_text=item.text)
         await feedback.remember(conn, item, decision="approve", actor=actor)
-        services.cards_ready.set()
         return Answer("Готово: комментарий оставлен." if action == "approve" else "Отмечено как обработанное.")
 
     try:
@@ -137,8 +140,6 @@ async def _apply(services: Services, conn: asyncpg.Connection, button: asyncpg.R
     await audit.record(conn, actor=actor, actor_name=staff.name, action=f"decided:{what.value}", result="queued",
                        network=item.network, community_id=item.community_id, item_id=item.id,
                        original_text=item.text, detail=action_params)
-    services.actions_ready.set()
-    services.cards_ready.set()
     return Answer({
         Action.DELETE: "Принято, удаляем комментарий в VK.",
         Action.BAN: "Принято, удаляем и блокируем автора в VK.",

@@ -227,6 +227,7 @@ async def _unblocked(conn: asyncpg.Connection, event: AuthorUnblocked) -> str:
 async def worker_loop(services: Services, *, idle: float = 5.0) -> None:
     """Drains the inbox; wakes on a new event (in-process or NOTIFY) or every `idle` seconds."""
     while True:
+        services.events_ready.clear()  # before draining, so that a wake-up during the drain is not lost
         try:
             while await process_one(services):
                 pass
@@ -234,7 +235,6 @@ async def worker_loop(services: Services, *, idle: float = 5.0) -> None:
             log.error("intake: database unavailable: %s", exc)
         except Exception:
             log.exception("intake: unexpected error")
-        services.events_ready.clear()
         try:
             await asyncio.wait_for(services.events_ready.wait(), idle)
         except TimeoutError:

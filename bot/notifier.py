@@ -131,6 +131,7 @@ class Notifier:
     async def run(self, *, idle: float = 2.0) -> None:
         services = self.services
         while True:
+            services.cards_ready.clear()  # before draining, so that a wake-up during the drain is not lost
             try:
                 while await self.sync_one():
                     pass
@@ -138,7 +139,6 @@ class Notifier:
                 log.error("notifier: database unavailable: %s", exc)
             except Exception:
                 log.exception("notifier: unexpected error")
-            services.cards_ready.clear()
             try:
                 await asyncio.wait_for(services.cards_ready.wait(), idle)
             except TimeoutError:

@@ -1,0 +1,38 @@
+# Every target bootstraps .venv on a fresh machine; only python3 (3.11+) is needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo run test lint eval bench check-config clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## the whole service offline: embedded PostgreSQL, emulated VK and Telegram
+	$(BIN)/gospablik demo $(ARGS)
+
+run: $(STAMP)  ## the service, configured by gospablik.toml and the environment
+	$(BIN)/gospablik run
+
+check-config: $(STAMP)
+	$(BIN)/gospablik check-config
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+eval: $(STAMP)  ## classifier quality on the shared data sets and our own labelled set
+	$(BIN)/python -m bench.eval_classifier
+
+bench: $(STAMP)  ## speed and memory, printed, never asserted
+	$(BIN)/python -m bench.bench_classifier
+	$(BIN)/python -m bench.bench_ingest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

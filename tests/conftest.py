@@ -1,0 +1,249 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or $DATABASE_URL), a fresh database per test, and the
+whole service running over real HTTP against the VK and Telegram emulators."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from aiohttp import ClientSession, web
+
+from bot.config import Community, Config, LabelPolicy, StaffMember, TelegramConfig
+from bot.db import Database
+from bot.db.database import EmbeddedPostgres, migrate
+from bot.domain import Role
+
+GROUP_ID = 229000001
+WORK_CHAT = -1001234567890
+MODERATOR = 111
+VIEWER = 222
+OUTSIDER = 999
+ADMIN_USER = 100500
+SECRET = "s3cr3t-callback"
+CONFIRMATION = "a1b2c3d4"
+GROUP_TOKEN = "vk1.a.group-token"
+USER_TOKEN = "vk1.a.user-token"
+BOT_TOKEN = "123456:TEST-token"
+WEBHOOK_SECRET = "tg-webhook-secret"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest_asyncio.fixture(scope="session")
+async def pg_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    url = await server.start()
+    yield url
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def database_url(pg_url: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(pg_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = _with_database(pg_url, name)
+    db = await Database.connect(url, max_size=2)
+    await migrate(db)
+    await db.close()
+    yield url
+    admin = await asyncpg.connect(pg_url)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest_asyncio.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.connect(database_url, max_size=4)
+    yield database
+    await database.close()
+
+
+@pytest.fixture(scope="session")
+def classifier() -> Any:
+    from bot.classifier import Classifier
+
+    return Classifier()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{bound}"
+
+
+def make_config(*, database_url: str, vk_base: str, tg_base: str, public_url: str, port: int,
+                messages_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
+                dry_run: bool = False, data_dir: Path = Path("var/test")) -> Config:
+    return Config(
+        communities=(Community(
+            group_id=GROUP_ID, name="Администрация Октябрьского района", secret=SECRET, confirmation=CONFIRMATION,
+            group_token=GROUP_TOKEN, user_token=USER_TOKEN, own_domains=("admokt.ru",), policy=policy or {},
+        ),),
+        staff=(StaffMember(MODERATOR, "Мария Захарова", Role.MODERATOR),
+               StaffMember(VIEWER, "Пётр Иванов", Role.VIEWER)),
+        telegram=TelegramConfig(bot_token=BOT_TOKEN, work_chat_id=WORK_CHAT, api_base=tg_base, mode="webhook",
+                                webhook_secret=WEBHOOK_SECRET, messages_per_minute=messages_per_minute),
+        host="127.0.0.1", port=port, public_url=public_url, database_url=database_url, data_dir=data_dir,
+        vk_api_url=f"{vk_base}/method/", dry_run=dry_run,
+    )
+
+
+class Stack:
+    """The service between its two emulators, driven the way VK and a moderator would."""
+
+    def __init__(self, *, database_url: str, classifier: Any, tg_per_minute: int = 600,
+                 service_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
+                 dry_run: bool = False) -> None:
+        from bot.sandbox.telegram_api import TelegramEmulator
+        from bot.sandbox.vk_api import VkEmulator
+
+        self.database_url = database_url
+        self.classifier = classifier
+        self.vk = VkEmulator(group_id=GROUP_ID, group_token=GROUP_TOKEN, user_token=USER_TOKEN,
+                             admin_user_id=ADMIN_USER)
+        self.vk.confirmation_code = CONFIRMATION
+        self.vk.add_user(51234567, "Иван", "Петров")
+        self.tg = TelegramEmulator(token=BOT_TOKEN, messages_per_minute=tg_per_minute)
+        self.tg.add_chat(WORK_CHAT, "Модерация госпабликов")
+        self.tg.add_user(MODERATOR, "Мария", "Захарова")
+        self.tg.add_user(VIEWER, "Пётр", "Иванов")
+        self.tg.add_user(OUTSIDER, "Случайный", "Участник")
+        self.service_per_minute = service_per_minute
+        self.policy = policy
+        self.dry_run = dry_run
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.runners: list[web.AppRunner] = []
+        self.service: web.AppRunner | None = None
+        self.http: ClientSession | None = None
+
+    async def start(self) -> Stack:
+        from bot.sandbox.vk_callback import CallbackSender
+
+        vk_runner, self.vk_base = await serve(self.vk.app)
+        tg_runner, self.tg_base = await serve(self.tg.app)
+        self.runners += [vk_runner, tg_runner]
+        self.config = make_config(database_url=self.database_url, vk_base=self.vk_base, tg_base=self.tg_base,
+                                  public_url=self.base, port=self.port, messages_per_minute=self.service_per_minute,
+                                  policy=self.policy, dry_run=self.dry_run)
+        self.sender = CallbackSender(url=f"{self.base}/webhooks/vk/{GROUP_ID}", group_id=GROUP_ID, secret=SECRET,
+                                     retry_delays=(0.2, 0.5, 1, 2, 4))
+        self.http = ClientSession()
+        await self.start_service()
+        return self
+
+    async def start_service(self) -> None:
+        from bot.app import build_app
+
+        app = build_app(self.config, classifier=self.classifier)
+        self.service, _ = await serve(app, self.port)
+        await self.wait_for(lambda: self.tg_webhook_set(), what="the Telegram webhook to be set")
+
+    def tg_webhook_set(self) -> bool:
+        return any(method == "setWebhook" for method, _ in self.tg.calls)
+
+    async def stop_service(self) -> None:
+        if self.service is not None:
+            await self.service.cleanup()
+            self.service = None
+
+    async def close(self) -> None:
+        await self.stop_service()
+        await self.sender.close()
+        if self.http is not None:
+            await self.http.close()
+        for runner in self.runners:
+            await runner.cleanup()
+
+    # --- driving -------------------------------------------------------------------------------
+    async def event(self, event_type: str, obj: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        self.vk.record_event_object(event_type, obj)
+        return await self.sender.deliver(event_type, obj, event_id)
+
+    def cards(self) -> list[dict[str, Any]]:
+        return self.tg.chat_view(WORK_CHAT)
+
+    def card_with(self, fragment: str) -> dict[str, Any] | None:
+        for card in self.cards():
+            if fragment in card["text"]:
+                return card
+        return None
+
+    async def wait_card(self, fragment: str, *, where: Callable[[dict[str, Any]], bool] = lambda c: True,
+                        timeout: float = 15) -> dict[str, Any]:
+        holder: dict[str, Any] = {}
+
+        def found() -> bool:
+            card = self.card_with(fragment)
+            if card is not None and where(card):
+                holder["card"] = card
+                return True
+            return False
+
+        await self.wait_for(found, timeout=timeout, what=f"a card with {fragment!r}")
+        return holder["card"]
+
+    async def press(self, card: dict[str, Any], label: str, user_id: int = MODERATOR) -> dict[str, Any]:
+        data = button(card, label)
+        return await self.tg.press(chat_id=WORK_CHAT, message_id=card["message_id"], callback_data=data,
+                                   user_id=user_id)
+
+    async def wait_for(self, predicate: Callable[[], bool], *, timeout: float = 15, what: str = "a condition") -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            await asyncio.sleep(0.05)
+
+
+def button(card: dict[str, Any], label: str) -> str:
+    """The callback data of the button whose text contains `label`."""
+    for row in card["buttons"]:
+        for b in row:
+            if label in b["text"]:
+                return b["callback_data"]
+    raise AssertionError(f"no button {label!r} on the card; buttons: {labels(card)}")
+
+
+def labels(card: dict[str, Any]) -> list[str]:
+    return [b["text"] for row in card["buttons"] for b in row]
+
+
+@pytest_asyncio.fixture
+async def stack(database_url: str, classifier: Any) -> AsyncIterator[Stack]:
+    s = await Stack(database_url=database_url, classifier=classifier).start()
+    yield s
+    await s.close()
+
+
+def wall_comment(comment_id: int, text: str, *, from_id: int = 51234567, post_id: int = 1873) -> dict[str, Any]:
+    return {"id": comment_id, "from_id": from_id, "date": 1767600000, "text": text, "post_id": post_id,
+            "owner_id": -GROUP_ID, "post_owner_id": -GROUP_ID, "parents_stack": [], "attachments": []}

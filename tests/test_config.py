@@ -1,0 +1,123 @@
+"""Configuration: a valid file loads; every problem is named at once, in plain words."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_config, parse_config
+from bot.domain import PolicyAction, Role
+
+GOOD = """
+[service]
+port = 8080
+public_url = "https://moder.admokt.ru/"
+timezone = "Europe/Moscow"
+
+[telegram]
+work_chat_id = -1001234567890
+mode = "webhook"
+
+[[staff]]
+user_id = 111
+name = "Мария Захарова"
+role = "moderator"
+
+[[staff]]
+user_id = 222
+name = "Пётр Иванов"
+role = "viewer"
+
+[[vk.communities]]
+group_id = 229000001
+name = "Администрация Октябрьского района"
+topic_id = 5
+own_domains = ["admokt.ru"]
+policy = { spam = "auto_delete", obscene = "auto_delete_and_ban", ban_days = 7 }
+
+[[vk.communities]]
+group_id = 229000002
+name = "Молодёжь района"
+confirmation = "fromtoml"
+"""
+
+ENV = {
+    "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "hook_secret",
+    "VK_SECRET_229000001": "s1", "VK_CONFIRMATION_229000001": "c1", "VK_GROUP_TOKEN_229000001": "g1",
+    "VK_USER_TOKEN_229000001": "u1",
+    "VK_SECRET_229000002": "s2", "VK_GROUP_TOKEN_229000002": "g2", "VK_USER_TOKEN_229000002": "u2",
+    "DATABASE_URL": "postgresql://db/gospablik",
+}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "gospablik.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_configuration_with_two_communities(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD), ENV)
+    assert [c.group_id for c in config.communities] == [229000001, 229000002]
+    first = config.community(229000001)
+    assert first is not None and first.secret == "s1" and first.user_token == "u1" and first.topic_id == 5
+    assert first.policy_for("spam").action is PolicyAction.AUTO_DELETE
+    assert first.policy_for("obscene").action is PolicyAction.AUTO_DELETE_AND_BAN
+    assert first.policy_for("obscene").ban_days == 7
+    assert first.policy_for("insult").action is PolicyAction.NOTIFY
+    assert config.community(229000002).confirmation == "fromtoml"
+    assert config.public_url == "https://moder.admokt.ru"
+    assert config.staff_member(222).role is Role.VIEWER and not Role.VIEWER.can_moderate
+    assert config.database_url == "postgresql://db/gospablik"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    data = {
+        "service": {"port": "eighty", "timezone": "Mars/Olympus"},
+        "telegram": {"work_chat_id": 12345, "mode": "carrier-pigeon"},
+        "staff": [{"user_id": 1, "name": "A", "role": "boss"}],
+        "vk": {"communities": [{"group_id": -5, "policy": {"insult": "auto_delete", "spam": "explode",
+                                                         "rudeness": "notify"}}]},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, {})
+    text = "\n".join(caught.value.problems)
+    for expected in [
+        "service.port: expected int", "service.timezone: unknown time zone",
+        "telegram.work_chat_id: a group's id is negative", "telegram.mode",
+        "staff[0].role: unknown role 'boss'", "nobody has a moderating role",
+        "group_id: a community's id is positive here (write 5)",
+        "policy.insult: must be \"notify\"", "policy.spam: unknown action 'explode'",
+        "policy.rudeness: unknown label", "TELEGRAM_BOT_TOKEN is not set", "VK_SECRET_5 is not set",
+        "VK_USER_TOKEN_5 is not set", "confirmation string is not set",
+    ]:
+        assert expected in text, f"{expected!r} not reported in:\n{text}"
+
+
+def test_webhook_mode_needs_public_url_and_secret() -> None:
+    data = {"telegram": {"work_chat_id": -100, "mode": "webhook"},
+            "staff": [{"user_id": 1, "name": "A"}],
+            "vk": {"communities": [{"group_id": 5, "confirmation": "x"}]}}
+    env = {"TELEGRAM_BOT_TOKEN": "1:a", "VK_SECRET_5": "s", "VK_GROUP_TOKEN_5": "g", "VK_USER_TOKEN_5": "u"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, env)
+    assert any("public_url" in p for p in caught.value.problems)
+    assert any("TELEGRAM_WEBHOOK_SECRET" in p for p in caught.value.problems)
+    parse_config({**data, "telegram": {"work_chat_id": -100}}, env)  # polling needs neither
+
+
+def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    path = write(tmp_path, GOOD)
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    assert main(["--config", str(path), "check-config"]) == 0
+    assert "2 VK communities" in capsys.readouterr().out
+    monkeypatch.delenv("VK_USER_TOKEN_229000002")
+    assert main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "VK_USER_TOKEN_229000002 is not set" in err
+    assert main(["--config", str(tmp_path / "missing.toml"), "check-config"]) == 2
+    assert "file not found" in capsys.readouterr().err
+    write(tmp_path, "[service\nport=")
+    assert main(["--config", str(path), "check-config"]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
