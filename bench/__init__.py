@@ -1,0 +1,1 @@
+"""Evaluation and benchmark scripts (run with ``python -m bench.<name>`` from the repo root)."""

@@ -1,0 +1,212 @@
+"""Quality report for ``bot.classifier`` on the public sets and the project's own set.
+
+    python -m bench.eval_classifier [--check] [--errors N] [--data DIR]
+
+Public data is read in place from ``../shared/data/moderation`` next to the repository
+(never copied into it).  Each public set is also split into a *dev* part, whose errors
+were looked at while writing rules, and a *held-out* part, whose errors were not: compare
+the two to see how much the rules were fitted.  Exit code is 0 unless ``--check`` is
+given and a target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.classifier import LABELS, Classifier, Verdict
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "moderation"
+OWN_SET = REPO / "tests" / "data" / "comments.jsonl"
+OWN_DOMAINS = ("admokt.ru",)
+
+
+@dataclass
+class Target:
+    name: str
+    value: float
+    op: str  # ">=" or "<="
+    limit: float
+
+    @property
+    def ok(self) -> bool:
+        return self.value >= self.limit if self.op == ">=" else self.value <= self.limit
+
+    def line(self) -> str:
+        flag = "PASS" if self.ok else "FAIL"
+        return f"  [{flag}] {self.name}: {self.value:.4f} (target {self.op} {self.limit})"
+
+
+def rate(items: Iterable[str], pred: Callable[[Verdict], bool], clf: Classifier) -> tuple[int, int, list[str]]:
+    n = hit = 0
+    hits: list[str] = []
+    for text in items:
+        n += 1
+        if pred(clf.classify(text)):
+            hit += 1
+            hits.append(text)
+    return hit, n, hits
+
+
+def pct(a: int, b: int) -> str:
+    return f"{a}/{b} = {100.0 * a / b if b else 0.0:.2f} %"
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def show(errors: list[str], n: int, title: str) -> None:
+    if n and errors:
+        print(f"    {title} (first {min(n, len(errors))}):")
+        for t in errors[:n]:
+            print("      - " + t.replace("\n", " ")[:160])
+
+
+def eval_tg_spam(clf: Classifier, data: Path, n_err: int) -> list[Target]:
+    d = data / "tg-spam"
+    spam = [x for x in (d / "spam-samples.txt").read_text(encoding="utf-8").splitlines() if x.strip()]
+    ham = [x for x in (d / "ham-samples.txt").read_text(encoding="utf-8").splitlines() if x.strip()]
+    print(f"\n== tg-spam ({d}) ==")
+    is_spam = lambda v: "spam" in v.labels  # noqa: E731
+    any_label = lambda v: bool(v.labels)  # noqa: E731
+    for part, sl in (("dev (even lines)", slice(0, None, 2)), ("held-out (odd lines)", slice(1, None, 2))):
+        s_hit, s_n, _ = rate(spam[sl], is_spam, clf)
+        h_hit, h_n, _ = rate(ham[sl], is_spam, clf)
+        print(f"  {part}: spam recall {pct(s_hit, s_n)}; ham flagged spam {pct(h_hit, h_n)}")
+    s_hit, s_n, s_hits = rate(spam, is_spam, clf)
+    h_hit, h_n, h_hits = rate(ham, is_spam, clf)
+    dev_ham = set(ham[::2])
+    a_hit, a_n, _ = rate(ham, any_label, clf)
+    tp, fp, fn = s_hit, h_hit, s_n - s_hit
+    p, r, f = prf(tp, fp, fn)
+    print(f"  all: spam P {p:.3f} R {r:.3f} F1 {f:.3f}; ham flagged spam {pct(h_hit, h_n)}; "
+          f"ham flagged anything {pct(a_hit, a_n)}")
+    show([t for t in spam[::2] if t not in set(s_hits)], n_err, "missed spam (dev)")
+    show([t for t in h_hits if t in dev_ham], n_err, "ham flagged as spam (dev)")
+    return [Target("tg-spam spam recall", r, ">=", 0.95), Target("tg-spam ham flagged spam", h_hit / h_n, "<=", 0.01)]
+
+
+def _tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def eval_russe(clf: Classifier, data: Path, n_err: int) -> list[Target]:
+    d = data / "russe-detox-2022"
+    print(f"\n== russe-detox-2022 ({d}) ==")
+    toxic_pred = lambda v: "obscene" in v.labels or "insult" in v.labels  # noqa: E731
+    totals = {"neutral": 0, "neu_obscene": 0, "neu_any": 0, "toxic": 0, "tox_hit": 0}
+    neu_err: list[str] = []
+    tox_err: list[str] = []
+    for split in ("train", "dev", "test"):
+        rows = _tsv(d / f"{split}.tsv")
+        neutral = [r[k] for r in rows for k in ("neutral_comment1", "neutral_comment2", "neutral_comment3")
+                   if (r.get(k) or "").strip()]
+        toxic = [r["toxic_comment"] for r in rows if (r.get("toxic_comment") or "").strip()]
+        n_obs = n_any = 0
+        for t in neutral:
+            v = clf.classify(t)
+            n_obs += "obscene" in v.labels
+            if v.labels:
+                n_any += 1
+                if split == "train":
+                    neu_err.append(f"{v.labels} {t}")
+        t_hit = 0
+        for t in toxic:
+            if toxic_pred(clf.classify(t)):
+                t_hit += 1
+            elif split == "train":
+                tox_err.append(t)
+        tag = "dev" if split == "train" else "held-out"
+        line = f"  {split} ({tag}): toxic flagged obscene|insult {pct(t_hit, len(toxic))}"
+        if neutral:
+            line += f"; neutral flagged obscene {pct(n_obs, len(neutral))}, anything {pct(n_any, len(neutral))}"
+        print(line)
+        totals["neutral"] += len(neutral)
+        totals["neu_obscene"] += n_obs
+        totals["neu_any"] += n_any
+        totals["toxic"] += len(toxic)
+        totals["tox_hit"] += t_hit
+    n, t = totals["neutral"], totals["toxic"]
+    print(f"  all: neutral flagged obscene {pct(totals['neu_obscene'], n)}, anything {pct(totals['neu_any'], n)}; "
+          f"toxic flagged {pct(totals['tox_hit'], t)}")
+    show(neu_err, n_err, "neutral paraphrases flagged (train)")
+    show(tox_err, n_err, "toxic comments missed (train)")
+    return [
+        Target("russe neutral flagged obscene", totals["neu_obscene"] / n, "<=", 0.005),
+        Target("russe neutral flagged anything", totals["neu_any"] / n, "<=", 0.02),
+        Target("russe toxic flagged obscene|insult", totals["tox_hit"] / t, ">=", 0.90),
+    ]
+
+
+def eval_own(clf: Classifier, n_err: int) -> list[Target]:
+    rows = [json.loads(x) for x in OWN_SET.read_text(encoding="utf-8").splitlines() if x.strip()]
+    print(f"\n== own labelled set ({OWN_SET.relative_to(REPO)}, {len(rows)} comments, own domain admokt.ru) ==")
+    counts = {lbl: [0, 0, 0] for lbl in LABELS}
+    clean_flagged: list[str] = []
+    errors: list[str] = []
+    n_clean = 0
+    for r in rows:
+        v = clf.classify(r["text"], own_domains=OWN_DOMAINS)
+        gold, got = set(r["labels"]), set(v.labels)
+        for lbl in LABELS:
+            c = counts[lbl]
+            c[0] += lbl in gold and lbl in got
+            c[1] += lbl in got and lbl not in gold
+            c[2] += lbl in gold and lbl not in got
+        if not gold:
+            n_clean += 1
+            if got:
+                clean_flagged.append(f"{r['id']} {sorted(got)} {r['text']}")
+        if gold != got:
+            errors.append(f"{r['id']} gold={sorted(gold)} got={sorted(got)} {r['text']}")
+    f1 = {}
+    for lbl in LABELS:
+        tp, fp, fn = counts[lbl]
+        p, rc, f = prf(tp, fp, fn)
+        f1[lbl] = f
+        print(f"  {lbl:8s} P {p:.3f} R {rc:.3f} F1 {f:.3f}  (tp {tp}, fp {fp}, fn {fn})")
+    print(f"  clean comments flagged: {pct(len(clean_flagged), n_clean)}")
+    show(errors, n_err, "disagreements")
+    return [
+        Target("own obscene F1", f1["obscene"], ">=", 0.97),
+        Target("own spam F1", f1["spam"], ">=", 0.95),
+        Target("own clean comments flagged", float(len(clean_flagged)), "<=", 0),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.eval_classifier", description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if any target fails")
+    ap.add_argument("--errors", type=int, default=0, metavar="N", help="print the first N errors of each kind")
+    ap.add_argument("--data", type=Path, default=Path(os.environ.get("GOSPABLIK_MODERATION_DATA", DEFAULT_DATA)))
+    args = ap.parse_args(argv)
+    clf = Classifier()
+    targets: list[Target] = []
+    if args.data.is_dir():
+        targets += eval_tg_spam(clf, args.data, args.errors)
+        targets += eval_russe(clf, args.data, args.errors)
+    else:
+        print(f"public data not found at {args.data}: skipping tg-spam and russe-detox", file=sys.stderr)
+    targets += eval_own(clf, args.errors)
+    print("\n== targets ==")
+    for t in targets:
+        print(t.line())
+    failed = [t for t in targets if not t.ok]
+    print(f"\n{len(targets) - len(failed)} passed, {len(failed)} failed")
+    return 1 if args.check and failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
