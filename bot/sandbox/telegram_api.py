@@ -191,7 +191,7 @@ class TelegramEmulator:
         message_id: int,
         callback_data: str,
         user_id: int,
-        timeout: float = 15,  # noqa: ASYNC109 - the callback query's lifetime, part of the contract
+        timeout: float = 15,
     ) -> dict:
         """A person presses an inline button; returns the bot's answer {"text", "show_alert"}."""
         stored = self._stored(chat_id, message_id)

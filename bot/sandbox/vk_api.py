@@ -61,7 +61,7 @@ class VkEmulator:
         self.state = VkState(group_id, group_name)
         self.calls: list[dict] = []
         self._tokens = {group_token: GROUP, user_token: USER}
-        self._limits = {USER: SlidingWindow(3, 1.0), GROUP: SlidingWindow(20, 1.0)}
+        self.rate_limits = {USER: SlidingWindow(3, 1.0), GROUP: SlidingWindow(20, 1.0)}
         self._failures: dict[str, list[int]] = {}
         self.app = web.Application()
         self.app.router.add_route("GET", "/method/{name}", self._handle)
@@ -152,7 +152,7 @@ class VkEmulator:
             raise VkApiError(8, "v is required")
         if not _version_ok(params["v"]):
             raise VkApiError(8, OLD_VERSION_DETAIL)
-        if self.enforce_rate_limits and self._limits[token_kind].hit(params["access_token"]) > 0:
+        if self.enforce_rate_limits and self.rate_limits[token_kind].hit(params["access_token"]) > 0:
             raise VkApiError(6)
         if self._failures.get(name):
             raise VkApiError(self._failures[name].pop(0))

@@ -1,0 +1,363 @@
+"""Control API and demo page of the sandbox, mounted by the service with `app.add_subapp("/sandbox", ...)`.
+
+The page plays the citizens (they comment on the VK wall and write to the community) and the staff (they press
+buttons in the Telegram work chat); the service under test sits between the two emulators and only sees real
+Callback requests and real Bot API updates.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.telegram_api import TelegramEmulator
+from bot.sandbox.vk_api import VkEmulator
+from bot.sandbox.vk_callback import CallbackSender
+from bot.sandbox.vk_state import COMMENT_EVENTS
+
+STATIC_DIR = Path(__file__).parent / "static"
+CLIENT_INFO = {
+    "button_actions": [
+        "text",
+        "vkpay",
+        "open_app",
+        "location",
+        "open_link",
+        "callback",
+        "intent_subscribe",
+        "intent_unsubscribe",
+    ],
+    "keyboard": True,
+    "inline_keyboard": True,
+    "carousel": True,
+    "lang_id": 0,
+}
+
+
+@dataclass
+class SandboxInfo:
+    group_id: int
+    callback_url: str
+    secret: str
+    confirmation: str
+    work_chat_id: int
+    staff: list[dict] = field(default_factory=list)  # [{"user_id","name","role"}]
+    outsider_user_id: int = 0
+
+
+class BadInput(ValueError):
+    """A control request the page (or a test) got wrong; answered with 400 and a Russian explanation."""
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool):
+        raise BadInput(f"{what}: нужно целое число")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"{what}: нужно целое число") from None
+
+
+class EventFiller:
+    """Completes an event object typed on the page, the way VK would have built it."""
+
+    def __init__(self, vk: VkEmulator) -> None:
+        self.vk = vk
+        self.state = vk.state
+
+    def fill(self, event_type: str, obj: dict) -> dict:
+        prefix, _, action = event_type.rpartition("_")
+        if prefix in COMMENT_EVENTS:
+            return self._comment(prefix, action, dict(obj))
+        if event_type == "message_new":
+            return self._message(dict(obj))
+        return dict(obj)
+
+    def _target(self, kind: str, object_key: str, obj: dict) -> int:
+        if obj.get(object_key) not in (None, ""):
+            return _int(obj[object_key], object_key)
+        items = sorted(self.state.objects[kind])
+        if items:
+            return items[0]
+        if kind == "wall":
+            return self.vk.add_post("Новости района")
+        raise BadInput(f"Нет объекта для комментария: укажите {object_key}")
+
+    def _comment(self, prefix: str, action: str, obj: dict) -> dict:
+        kind, object_key, owner_key = COMMENT_EVENTS[prefix]
+        owner = -self.vk.group_id
+        if action == "new":
+            if obj.get("from_id") in (None, ""):
+                raise BadInput("Укажите автора комментария (from_id)")
+            obj["from_id"] = _int(obj["from_id"], "from_id")
+            obj[object_key] = self._target(kind, object_key, obj)
+            if obj.get("id") in (None, ""):
+                obj["id"] = self.vk.next_id(kind)
+            obj.setdefault("date", int(time.time()))
+            obj.setdefault("text", "")
+            obj.setdefault(owner_key, owner)
+            obj.setdefault("attachments", [])
+            if kind == "wall":
+                obj.setdefault("post_owner_id", owner)
+                self._thread(obj)
+            return obj
+        if obj.get("id") in (None, ""):
+            raise BadInput("Укажите id комментария")
+        obj["id"] = _int(obj["id"], "id")
+        found = self.state.find_comment(kind, obj["id"])
+        if found is None:
+            raise BadInput(f"Комментарий {obj['id']} не найден")
+        parent, comment = found
+        if action == "delete":
+            delete_owner_key = "topic_owner_id" if kind == "board" else "owner_id"
+            obj.setdefault(delete_owner_key, owner)
+            obj.setdefault(object_key, parent.id)
+            if kind != "board":
+                obj.setdefault("user_id", comment.from_id)
+            obj.setdefault("deleter_id", comment.from_id)
+            return obj
+        filled = {
+            "id": comment.id,
+            "from_id": comment.from_id,
+            "date": comment.date,
+            "text": comment.text,
+            object_key: parent.id,
+            owner_key: owner,
+            "attachments": list(comment.attachments),
+        }
+        if kind == "wall":
+            filled.update(post_owner_id=owner, parents_stack=list(comment.parents_stack))
+            if comment.reply_to_comment:
+                filled.update(reply_to_comment=comment.reply_to_comment, reply_to_user=comment.reply_to_user)
+        filled.update(obj)
+        return filled
+
+    def _thread(self, obj: dict) -> None:
+        reply_to = obj.get("reply_to_comment")
+        if reply_to in (None, "", 0):
+            obj.pop("reply_to_comment", None)
+            obj.setdefault("parents_stack", [])
+            obj.setdefault(
+                "thread",
+                {"count": 0, "items": [], "can_post": True, "show_reply_button": True, "groups_can_post": True},
+            )
+            return
+        found = self.state.find_comment("wall", _int(reply_to, "reply_to_comment"))
+        if found is None:
+            raise BadInput(f"Комментарий {reply_to}, на который отвечают, не найден")
+        parent_post, parent = found
+        obj["reply_to_comment"] = parent.id
+        obj["post_id"] = parent_post.id
+        obj.setdefault("reply_to_user", parent.from_id)
+        obj.setdefault("parents_stack", [parent.parents_stack[0] if parent.parents_stack else parent.id])
+
+    def _message(self, obj: dict) -> dict:
+        message = dict(obj.get("message") or {k: v for k, v in obj.items() if k != "client_info"})
+        if message.get("from_id") in (None, ""):
+            raise BadInput("Укажите автора сообщения (from_id)")
+        from_id = _int(message["from_id"], "from_id")
+        if message.get("id") in (None, ""):
+            message["id"] = self.vk.next_id("message")
+        message_id = _int(message["id"], "id")
+        defaults = {
+            "date": int(time.time()),
+            "from_id": from_id,
+            "peer_id": from_id,
+            "out": 0,
+            "attachments": [],
+            "conversation_message_id": message_id,
+            "fwd_messages": [],
+            "important": False,
+            "is_hidden": False,
+            "random_id": 0,
+            "text": "",
+            "version": 10_000_000 + message_id,
+        }
+        return {
+            "message": {**defaults, **message, "from_id": from_id, "id": message_id},
+            "client_info": obj.get("client_info", CLIENT_INFO),
+        }
+
+
+def _names(vk: VkEmulator, snapshot: dict) -> dict[str, str]:
+    """Display names of everyone the page shows (authors, correspondents, banned users)."""
+    ids: set[int] = set(vk.users)
+    for section in ("posts", "topics", "photos", "videos", "market"):
+        for item in snapshot[section]:
+            ids.update(c["from_id"] for c in item["comments"])
+    ids.update(m["from_id"] for m in snapshot["messages"])
+    ids.update(m["peer_id"] for m in snapshot["messages"])
+    ids.update(b["user_id"] for b in snapshot["bans"])
+    names: dict[str, str] = {}
+    for user_id in ids:
+        if user_id > 0:
+            user = vk.state.user(user_id)
+            names[str(user_id)] = f"{user['first_name']} {user['last_name']}"
+        elif user_id == -vk.group_id:
+            names[str(user_id)] = vk.state.group_name
+        elif user_id < 0:
+            names[str(user_id)] = f"Сообщество {-user_id}"
+    return names
+
+
+def sandbox_app(
+    *,
+    vk: VkEmulator,
+    sender: CallbackSender,
+    telegram: TelegramEmulator,
+    info: SandboxInfo,
+    press_timeout: float = 15.0,
+) -> web.Application:
+    """The page and its JSON API; `press_timeout` is how long a button press waits for the service's answer."""
+    app = web.Application()
+    filler = EventFiller(vk)
+
+    async def page(_request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-store"})
+
+    async def state(_request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "vk": {
+                    "group_id": info.group_id,
+                    "group_name": vk.state.group_name,
+                    "callback_url": info.callback_url,
+                    "secret": info.secret,
+                    "confirmation": info.confirmation,
+                },
+                "telegram": {
+                    "work_chat_id": info.work_chat_id,
+                    "staff": info.staff,
+                    "outsider_user_id": info.outsider_user_id,
+                    "outsider_name": _telegram_name(telegram, info.outsider_user_id),
+                },
+                "citizens": [
+                    {"user_id": u["id"], "name": f"{u['first_name']} {u['last_name']}"} for u in vk.users.values()
+                ],
+            }
+        )
+
+    async def vk_event(request: web.Request) -> web.Response:
+        try:
+            body = await _json_body(request)
+            event_type = body.get("type")
+            obj = body.get("object")
+            event_id = body.get("event_id")
+            if not isinstance(event_type, str) or not event_type or event_type == "confirmation":
+                raise BadInput("Поле type: укажите тип события VK, например wall_reply_new")
+            if not isinstance(obj, dict):
+                raise BadInput("Поле object: нужен JSON-объект события")
+            if event_id is not None and not isinstance(event_id, str):
+                raise BadInput("Поле event_id: нужна строка")
+            obj = filler.fill(event_type, obj)
+        except BadInput as exc:
+            return _json_error(400, str(exc))
+        vk.record_event_object(event_type, obj)
+        result = await sender.deliver(event_type, obj, event_id)
+        return web.json_response({**result, "object": obj})
+
+    async def vk_confirm(_request: web.Request) -> web.Response:
+        result = await sender.confirm()
+        return web.json_response(
+            {
+                **result,
+                "expected": info.confirmation,
+                "confirmed": result["status"] == 200 and result["body"] == info.confirmation,
+            }
+        )
+
+    async def vk_calls(request: web.Request) -> web.Response:
+        since = request.query.get("since", "0")
+        start = int(since) if since.isdigit() else 0
+        return web.json_response(vk.calls[start:])
+
+    async def vk_deliveries(_request: web.Request) -> web.Response:
+        return web.json_response(sender.deliveries)
+
+    async def vk_wall(_request: web.Request) -> web.Response:
+        snapshot = vk.snapshot()
+        snapshot["names"] = _names(vk, snapshot)
+        return web.json_response(snapshot)
+
+    async def telegram_chat(_request: web.Request) -> web.Response:
+        return web.json_response(telegram.chat_view(info.work_chat_id))
+
+    async def telegram_press(request: web.Request) -> web.Response:
+        try:
+            body = await _json_body(request)
+            message_id = _int(body.get("message_id"), "message_id")
+            user_id = _int(body.get("user_id"), "user_id")
+            data = body.get("callback_data")
+            if not isinstance(data, str) or not data:
+                raise BadInput("Поле callback_data: нужна непустая строка")
+            answer = await telegram.press(
+                chat_id=info.work_chat_id,
+                message_id=message_id,
+                callback_data=data,
+                user_id=user_id,
+                timeout=press_timeout,
+            )
+        except BadInput as exc:
+            return _json_error(400, str(exc))
+        except LookupError as exc:
+            return _json_error(400, f"Нельзя нажать: {exc}")
+        except TimeoutError:
+            return _json_error(504, "Сервис не ответил на нажатие кнопки вовремя")
+        return web.json_response({"answer": answer})
+
+    async def telegram_message(request: web.Request) -> web.Response:
+        try:
+            body = await _json_body(request)
+            user_id = _int(body.get("user_id"), "user_id")
+            text = body.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise BadInput("Поле text: напишите текст сообщения")
+            reply_to = body.get("reply_to_message_id")
+            message = await telegram.send_user_message(
+                chat_id=info.work_chat_id,
+                user_id=user_id,
+                text=text,
+                reply_to_message_id=_int(reply_to, "reply_to_message_id") if reply_to not in (None, "") else None,
+            )
+        except BadInput as exc:
+            return _json_error(400, str(exc))
+        except LookupError as exc:
+            return _json_error(400, f"Нельзя отправить: {exc}")
+        return web.json_response({"message": message})
+
+    app.router.add_get("/", page)
+    app.router.add_get("/api/state", state)
+    app.router.add_post("/api/vk/event", vk_event)
+    app.router.add_post("/api/vk/confirm", vk_confirm)
+    app.router.add_get("/api/vk/calls", vk_calls)
+    app.router.add_get("/api/vk/deliveries", vk_deliveries)
+    app.router.add_get("/api/vk/wall", vk_wall)
+    app.router.add_get("/api/telegram/chat", telegram_chat)
+    app.router.add_post("/api/telegram/press", telegram_press)
+    app.router.add_post("/api/telegram/message", telegram_message)
+    return app
+
+
+def _telegram_name(telegram: TelegramEmulator, user_id: int) -> str:
+    user = telegram.users.get(user_id)
+    if not user:
+        return "Посторонний"
+    return " ".join(filter(None, [user.get("first_name"), user.get("last_name")]))
+
+
+async def _json_body(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadInput("Тело запроса должно быть JSON-объектом") from None
+    if not isinstance(body, dict):
+        raise BadInput("Тело запроса должно быть JSON-объектом")
+    return body
