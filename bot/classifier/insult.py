@@ -33,8 +33,12 @@ _IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
 _CONTEXT_RE = re.compile(
     r"(?<![а-я])(?:ты|вы|тебя|тебе|тобой|вас|вам|вами|твой|твоя|ваш|ваша|ваши|мэр[а-я]*|глав[аеуы]|"
     r"чиновник[а-я]*|депутат[а-я]*|администраци[а-я]*|мэри[а-я]*|власт[а-я]*|начальни[кц][а-я]*|"
-    r"губернатор[а-я]*|директор[а-я]*|сотрудни[кц][а-я]*)(?![а-я])"
+    r"губернатор[а-я]*|директор[а-я]*|сотрудни[кц][а-я]*|этот|этого|этому|эта|эту|эти|этих|такой|таких|такие)(?![а-я])"
 )
+# Second-person address only: vulgar words count as an insult when aimed at someone.
+_ADDRESS_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|вы|вас|вам|вами|ваш|ваша|вашу|себе)(?![а-я])")
+# Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
+_SELF_RE = re.compile(r"(?:(?<![а-я])(?:я|меня|мне|себя)\s+(?:[а-я]+\s+)?|(?<![а-я])как\s+)$")
 _WINDOW = 25  # characters on each side, about three words
 
 
@@ -47,14 +51,14 @@ def find(norm: Normalized) -> list[Hit]:
         return any(s <= a and b <= e + 20 for s, e in idioms)
 
     for m in _PERSON_RE.finditer(text):
-        if not in_idiom(*m.span()):
+        if not in_idiom(*m.span()) and not _self_or_comparison(text, m.start()):
             hits.append(Hit(LABEL, "lexicon:insult", m.start(), m.end(), m.group(0), "оскорбительное слово", 0.85))
     for m in _OBSCENE_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:obscene-insult", m.start(), m.end(), m.group(0),
                         "нецензурное оскорбление", 0.9))
     for m in _AMBIG_RE.finditer(text):
         a, b = m.span()
-        if in_idiom(a, b) or _proper_noun(norm, a, b):
+        if in_idiom(a, b) or _proper_noun(norm, a, b) or _self_or_comparison(text, a):
             continue
         ctx = _CONTEXT_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW))
         if ctx:
@@ -63,15 +67,31 @@ def find(norm: Normalized) -> list[Hit]:
     for m in _PHRASE_RE.finditer(text):
         hits.append(Hit(LABEL, "phrase:insult", m.start(), m.end(), m.group(0), "оскорбительное выражение", 0.8))
     for m in _VULGAR_RE.finditer(text):
-        hits.append(Hit(LABEL, "lexicon:vulgar", m.start(), m.end(), m.group(0), "грубое выражение", 0.35))
+        a, b = m.span()
+        if _ADDRESS_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW)):
+            hits.append(Hit(LABEL, "lexicon:vulgar-addressed", a, b, m.group(0),
+                            "грубое выражение в адрес человека", 0.6))
+        else:
+            hits.append(Hit(LABEL, "lexicon:vulgar", a, b, m.group(0), "грубое выражение", 0.35))
     return hits
 
 
+def _self_or_comparison(text: str, start: int) -> bool:
+    if "я" not in text[max(0, start - 20):start] and "как" not in text[max(0, start - 5):start]:
+        return False
+    return _SELF_RE.search(text, max(0, start - 20), start) is not None and not _ADDRESS_RE.search(
+        text, max(0, start - _WINDOW), min(len(text), start + _WINDOW))
+
+
 def _proper_noun(norm: Normalized, a: int, b: int) -> bool:
-    """A capitalised word not at a sentence start is a name ("Козлов", "Баранов")."""
-    oa, _ = norm.span(a, b)
+    """A capitalised word is a name ("Козлов", "Баранов") unless it starts a sentence
+    and is not followed by another capitalised word (name + patronymic)."""
+    oa, ob = norm.span(a, b)
     orig = norm.original
-    if not orig[oa:oa + 1].isupper():
+    if not orig[oa:oa + 1].isupper() or orig[oa:ob].isupper():
         return False
     before = orig[:oa].rstrip()
-    return bool(before) and before[-1] not in ".!?…\n\"«("
+    if before and before[-1] not in ".!?…\n\"«(":
+        return True
+    nxt = orig[ob:].lstrip(" ,")
+    return nxt[:1].isupper()

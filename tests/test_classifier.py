@@ -1,0 +1,212 @@
+"""Behaviour of bot.classifier: traps stay clean, disguises are caught with exact spans."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.classifier import LABEL_TITLES_RU, LABELS, Classifier, Reason, Verdict, fingerprint
+
+OWN = ("admokt.ru",)
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier()
+
+
+def test_public_constants() -> None:
+    assert LABELS == ("obscene", "insult", "spam", "illegal")
+    assert LABEL_TITLES_RU == {"obscene": "мат", "insult": "оскорбление", "spam": "спам", "illegal": "противоправное"}
+
+
+TRAPS = [
+    "Прошу не оскорблять сотрудников", "Запрещено употреблять алкоголь", "Потребители услуг ЖКХ",
+    "Суп нужно хлебать ложкой", "Застрахуй машину, пока не поздно", "Психуй не психуй, а трубу не починят",
+    "Стебель засох", "Курс рубля упал", "Корабль покрасили", "Колеблясь, я пошёл на собрание",
+    "Команда дворников не пришла", "Небось опять к выборам", "Хулиганы разбили фонарь", "Бляха на ремне",
+    "Сухую траву жгут во дворе", "Погребальные услуги подорожали", "Учеба начнется позже",
+    "Переехал в Ебург", "Скипидар продают", "Хуже дорог не видел", "Мудрое решение администрации",
+    "Тихую улицу превратили в трассу", "Себестоимость проезда выросла", "Вебинар для родителей",
+    "Ребята оскорбились", "Потребляем слишком много тепла", "Мандарины подорожали", "Сучок упал на машину",
+    "Наш депутат Сукачёв обещал разобраться", "У меня 26лет стажа", "Зебра на переходе стёрлась",
+]
+
+
+@pytest.mark.parametrize("text", TRAPS)
+def test_trap_words_stay_clean(clf: Classifier, text: str) -> None:
+    v = clf.classify(text)
+    assert v.labels == (), (text, v.reasons)
+
+
+DISGUISED = [
+    # (text, fragment that must be highlighted, normalised form it must read as)
+    ("Дороги у нас полный пиздец", "пиздец", "пиздец"),
+    ("это п***ц, а не ремонт", "п***ц", "пиздец"),
+    ("х*й вам, а не отопление", "х*й", "хуй"),
+    ("xуйня какая-то", "xуйня", "хуйня"),  # Latin x
+    ("xyйня какая-то", "xyйня", "хуйня"),  # Latin x and y
+    ("3аебали уже", "3аебали", "заебали"),
+    ("опять пи3дец", "пи3дец", "пиздец"),
+    ("бл@дь, когда это кончится", "бл@дь", "блядь"),
+    ("ну п и з д е ц просто", "п и з д е ц", "пиздец"),
+    ("П.И.З.Д.Е.Ц", "П.И.З.Д.Е.Ц", "пиздец"),
+    ("пииииздец опять", "пииииздец", "пиздец"),
+    ("Пиз\u200bдец, опять трубу прорвало", "Пиз\u200bдец", "пиздец"),
+    ("blyat, opyat net sveta", "blyat", "блят"),
+    ("pizdec polnyi", "pizdec", "пиздец"),
+    ("ху.й знает когда", "ху.й", "хуй"),
+    ("Пи**ец полный", "Пи**ец", "пиздец"),
+    ("въебать бы вам штраф", "въебать", "въебать"),
+    ("ёб твою мать", "ёб", "еб"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment", "normalized"), DISGUISED)
+def test_disguised_obscenity_caught_with_span(clf: Classifier, text: str, fragment: str, normalized: str) -> None:
+    v = clf.classify(text)
+    assert "obscene" in v.labels, text
+    r = next(r for r in v.reasons if r.label == "obscene")
+    assert text[r.start:r.end] == fragment == r.fragment
+    assert r.normalized == normalized
+    assert r.note_ru
+
+
+def test_span_is_into_original_text_after_invisible_chars(clf: Classifier) -> None:
+    text = "\u200b\u200bСкажу прямо: ху\u00adйня, а не ремонт"
+    v = clf.classify(text)
+    r = next(r for r in v.reasons if r.label == "obscene")
+    assert text[r.start:r.end] == "ху\u00adйня"
+
+
+INSULTS = ["Мэр идиот, кто его выбирал?", "Ты мразь, а не глава района", "Быдло сидит в администрации",
+           "Какой дебил придумал этот проект?", "Ты козел, а не мэр", "Заткнись, клоун"]
+CRITICISM = ["Чиновники бездействуют, позор", "Позор администрации!", "Сколько можно ждать, безобразие!",
+             "Вы там совсем обнаглели? Третью неделю нет горячей воды!", "Это некомпетентность чиновников",
+             "Вы нас за дураков держите? Асфальт кладут в лужи!", "Козлов Иван Петрович, депутат, обещал прийти",
+             "Козы и бараны пасутся у дороги"]
+
+
+@pytest.mark.parametrize("text", INSULTS)
+def test_insults_flagged(clf: Classifier, text: str) -> None:
+    assert "insult" in clf.classify(text).labels
+
+
+@pytest.mark.parametrize("text", CRITICISM)
+def test_criticism_is_not_an_insult(clf: Classifier, text: str) -> None:
+    assert clf.classify(text).labels == ()
+
+
+SPAM = [
+    "Заработок от 5000 рублей в день без вложений! Пиши в личку.",
+    "Подписывайтесь на наш канал: t.me/gorod_news",
+    "Займ на карту за 5 минут без отказа! Звоните +7 (900) 123-45-67",
+    "Продам дрова с доставкой, недорого. Тел. 8-912-345-67-89",
+    "Для yдaлённoгo зaрaбoткa пишите в лuчные сообщенuя",
+    "Лучшее казино, бонус 500% по промокоду WIN",
+    "Invest in bitcoin today and earn weekly profit, contact me on telegram",
+]
+CITIZENS = [
+    "Звонил по горячей линии 8-800-100-20-30, никто не берёт трубку.",
+    "Мой телефон 89123456780, перезвоните, пожалуйста, по поводу протечки.",
+    "Свяжитесь со мной в личных сообщениях, пожалуйста, хочу передать фото ямы.",
+    "Если будут вопросы по собранию, пишите мне в личку, я старшая по дому.",
+]
+
+
+@pytest.mark.parametrize("text", SPAM)
+def test_spam_flagged(clf: Classifier, text: str) -> None:
+    v = clf.classify(text)
+    assert "spam" in v.labels
+    assert all(text[r.start:r.end] == r.fragment for r in v.reasons)
+
+
+@pytest.mark.parametrize("text", CITIZENS)
+def test_citizen_with_number_or_private_contact_is_not_spam(clf: Classifier, text: str) -> None:
+    assert clf.classify(text).labels == ()
+
+
+def test_mixed_script_spam_reason_points_at_the_word(clf: Classifier) -> None:
+    text = "Для yдaлённoгo зaрaбoткa пишите"
+    v = clf.classify(text)
+    mixed = [r for r in v.reasons if r.rule == "mixed-script"]
+    assert mixed and mixed[0].fragment == "yдaлённoгo" and mixed[0].normalized == "удаленного"
+
+
+def test_own_domain_is_never_spam(clf: Classifier) -> None:
+    text = "Подписывайтесь на новости: https://admokt.ru/news и https://www.admokt.ru/priem"
+    assert "spam" not in clf.classify(text, own_domains=OWN).labels
+    assert "spam" in clf.classify(text).labels
+    assert "spam" in clf.classify(text, own_domains=("other.ru",)).labels
+    # own domains can also be fixed at construction time
+    assert "spam" not in Classifier(own_domains=OWN).classify(text).labels
+
+
+def test_channel_link_is_spam_with_reason(clf: Classifier) -> None:
+    text = "Все новости тут t.me/+AbCdEf123"
+    v = clf.classify(text)
+    assert "spam" in v.labels
+    r = next(r for r in v.reasons if r.rule.startswith("link"))
+    assert r.fragment == "t.me/+AbCdEf123" and r.normalized == "t.me"
+
+
+def test_repeated_by_adds_spam_reason(clf: Classifier) -> None:
+    text = "Верните нам автобус номер двадцать один, без него никак"
+    assert clf.classify(text).labels == ()
+    assert clf.classify(text, repeated_by=1).labels == ()
+    v = clf.classify(text, repeated_by=3)
+    assert "spam" in v.labels
+    r = next(r for r in v.reasons if r.rule == "repeated")
+    assert "3" in r.note_ru and (r.start, r.end) == (0, len(text))
+
+
+ILLEGAL = ["Закладки мефедрон по городу, пиши в тг @shop", "Убить бы этого мэра", "Я найду тебя и прирежу",
+           "Надо собраться и сжечь администрацию", "Просто прыгай с крыши, не мучайся",
+           "Таких депутатов надо вешать на столбах"]
+NOT_ILLEGAL = ["Во дворе продают наркотики, полиция бездействует, примите меры",
+               "Сухую траву жгут во дворе", "Пора бить тревогу, дом разрушается",
+               "Подросток чуть не покончил с собой из-за травли, где психологи?"]
+
+
+@pytest.mark.parametrize("text", ILLEGAL)
+def test_illegal_flagged(clf: Classifier, text: str) -> None:
+    assert "illegal" in clf.classify(text).labels
+
+
+@pytest.mark.parametrize("text", NOT_ILLEGAL)
+def test_reports_about_crime_are_not_illegal(clf: Classifier, text: str) -> None:
+    assert "illegal" not in clf.classify(text).labels
+
+
+def test_verdict_shape_and_scores(clf: Classifier) -> None:
+    v = clf.classify("Мэр идиот, дороги пиздец")
+    assert v.labels == ("obscene", "insult")  # LABELS order
+    assert set(v.scores) == set(LABELS) and all(0.0 <= s <= 1.0 for s in v.scores.values())
+    assert v.scores["obscene"] >= 0.5 > v.scores["spam"]
+    assert all(isinstance(r, Reason) and r.label in v.labels for r in v.reasons)
+    clean = clf.classify("Спасибо за новую площадку!")
+    assert clean.labels == () and clean.reasons == () and set(clean.scores) == set(LABELS)
+
+
+def test_to_dict_from_dict_round_trip(clf: Classifier) -> None:
+    v = clf.classify("Пи**ец! Заработок от 5000 в день, пиши в лс @earn_bot")
+    d = v.to_dict()
+    assert json.loads(json.dumps(d, ensure_ascii=False)) == d
+    assert set(d) == {"labels", "scores", "reasons"}
+    assert set(d["reasons"][0]) == {"label", "rule", "start", "end", "fragment", "normalized", "note_ru"}
+    back = Verdict.from_dict(json.loads(json.dumps(d)))
+    assert back == v and back.to_dict() == d
+
+
+def test_deterministic(clf: Classifier) -> None:
+    text = "xyйня, а не ремонт, звоните 8-900-123-45-67 продам гараж"
+    assert clf.classify(text) == Classifier().classify(text)
+
+
+def test_fingerprint_robust_to_noise() -> None:
+    a = fingerprint("Заработок от 5000 в день! Пиши в личку 🔥🔥")
+    assert a == fingerprint("заработок ОТ 7000 в день пиши в личку!!!")
+    assert a == fingerprint("Зaрaбoтoк от 5000 в день, пиши в личку")  # Latin look-alikes
+    assert a != fingerprint("Когда починят дорогу на Ленина?")
+    assert a.startswith("fp1:")
