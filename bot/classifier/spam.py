@@ -32,6 +32,9 @@ _SHORTENERS = re.compile(
     r"^(?:bit\.ly|clck\.ru|vk\.cc|tinyurl\.com|goo\.gl|cutt\.ly|is\.gd|t\.ly|urlz\.fr|rb\.gy|u\.to|ow\.ly|"
     r"shorturl\.at|tiny\.cc|surl\.li|bit\.do)$"
 )
+# A channel/group path, not a video or a single post: "/name", "/+invite", "/joinchat/..".
+_CHANNEL_PATH = re.compile(r"^/(?!watch|shorts|embed|video|wall|photo|topic)[\w+@\-]")
+_POST_PATH = re.compile(r"^/[\w@]+/\d+|/wall-?\d|/s/")
 _OBFUSCATED_LINK = re.compile(r"(?<![a-z])t\s+\.\s*me\b|\bточка\s+(?:ру|ком|рф)\b|\bсобака\s+[a-z]")
 _HANDLE_RE = re.compile(r"(?<![\w.@])@[a-z][a-z0-9_.]{3,}(?![\w@])")
 _PHONE_RE = re.compile(r"(?<![\d+])(?:\+\s?7|8|7)?[\s\-(]{0,2}\d{3,5}[\s\-)]{0,2}\d{1,3}[\s\-]?\d{2}[\s\-]?\d{2}(?!\d)")
@@ -39,21 +42,27 @@ _CIVIC_RE = re.compile(
     r"горяч[а-я]+\s+лини|диспетчер|аварийн|еддс|участков|телефон\s+доверия|мфц|администраци|водоканал|"
     r"перезвон|позвон|звонил|звонила|мой\s+телефон|мой\s+номер|обращени|мошенник|не\s+отвечает|занято"
 )
-_MONEY_RE = re.compile(r"\d[\d\s]*(?:000|к|k|тыс[а-я.]*|руб[а-я.]*|₽|\$|usdt|р\.)(?![а-я])|\$\s?\d|\d+\s?%")
+_MONEY_RE = re.compile(r"\d[\d\s]*(?:000|к|k|тыс[а-я.]*|руб[а-я.]*|₽|\$|usdt|р\.)(?![а-я])|\$\s?\d")
 _EMOJI_RE = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\U0001F000-\U0001F2FF]")
+# Latin letters that pass for lowercase Cyrillic ones ("n", "r", "i" do not: "nНу" is a lost "\\n").
+_LATIN_NOT_I = re.compile(r"[aeopcxykmthbu]")
+# Small capitals, IPA and Cherokee letters used to dodge filters ("Пᴏддᴇᴧьнᴀя ʙᴀᴧюᴛᴀ").
+_EXOTIC_RE = re.compile("[\u0250-\u02af\u1d00-\u1dbf\u13a0-\u13ff\ua730-\ua7ff\u0370-\u03ff]")
 _MIXED_RE = re.compile(r"[a-zа-я]*(?:[a-z][а-я]|[а-я][a-z])[a-zа-я]*")
+# A Latin letter strictly inside a Cyrillic word, or two or more Latin letters: "зaрaбoтoк", not "nНу".
+_MIXED_INNER = re.compile(r"[а-я][aeopcxykmthbu]+[а-я]|[aeopcxykmthbu].*[aeopcxykmthbu]")
 
 
 def _load_categories() -> list[tuple[str, float, str, re.Pattern[str]]]:
-    cats: list[tuple[str, float, str, list[str]]] = []
+    cats: list[tuple[str, float, str, str, list[str]]] = []
     for line in lines("spam.txt"):
         if line.startswith("["):
-            name, weight, note = line[1:-1].split(" ", 2)
-            cats.append((name, float(weight), note, []))
+            name, weight, mode, note = line[1:-1].split(" ", 3)
+            cats.append((name, float(weight), mode, note, []))
         else:
-            cats[-1][3].append(line)
-    return [(n, w, note, re.compile(r"(?<![а-яa-z0-9])(?:" + "|".join(rx) + r")(?![а-яa-z0-9])"))
-            for n, w, note, rx in cats]
+            cats[-1][4].append(line)
+    return [(n, w, mode, note, re.compile(r"(?<![а-яa-z0-9])(?:" + "|".join(rx) + r")(?![а-яa-z0-9])"))
+            for n, w, mode, note, rx in cats]
 
 
 _CATEGORIES = _load_categories()
@@ -97,12 +106,15 @@ def find(
         if _SHORTENERS.match(host):
             hits.append(Hit(LABEL, "link:shortener", m.start(), m.start() + len(url), host,
                             "сокращённая ссылка", 0.7))
-        elif _CHANNEL_HOSTS.match(host) and "/" in url.split(host, 1)[-1]:
+        elif _CHANNEL_HOSTS.match(host) and _CHANNEL_PATH.match(url.split(host, 1)[-1]):
+            path = url.split(host, 1)[-1]
+            post = _POST_PATH.search(path) is not None
             hits.append(Hit(LABEL, "link:channel", m.start(), m.start() + len(url), host,
-                            "ссылка на сторонний канал или группу", 0.7))
+                            "ссылка на сторонний канал или группу", 0.4 if post else 0.7))
         else:
+            n_ext = sum(h.rule == "link:external" for h in hits)
             hits.append(Hit(LABEL, "link:external", m.start(), m.start() + len(url), host,
-                            "ссылка на сторонний сайт", 0.3))
+                            "ссылка на сторонний сайт", 0.3 if n_ext == 0 else 0.05))
     for m in _OBFUSCATED_LINK.finditer(text):
         hits.append(Hit(LABEL, "link:obfuscated", m.start(), m.end(), m.group(0), "замаскированная ссылка", 0.5))
     for m in _HANDLE_RE.finditer(text):
@@ -123,20 +135,25 @@ def find(
             hits.append(Hit(LABEL, "money", m.start(), m.end(), m.group(0).strip(), "суммы денег", 0.25))
 
     clean = deobfuscate_text(text)
-    for name, weight, note, rx in _CATEGORIES:
+    for name, weight, mode, note, rx in _CATEGORIES:
         seen: set[str] = set()
+        cap = 5 if mode == "each" else 3
         for m in rx.finditer(clean):
             key = m.group(0)
             if key in seen:
                 continue
             seen.add(key)
-            w = weight if len(seen) == 1 else weight / 2
+            if mode == "each":  # a single foreign word in a Russian comment is weak evidence
+                w = weight / 2 if len(seen) == 1 else weight
+            else:
+                w = weight if len(seen) == 1 else weight / 2
             hits.append(Hit(LABEL, f"lexicon:{name}", m.start(), m.end(), key, note, w))
-            if len(seen) >= 3:
+            if len(seen) >= cap:
                 break
 
     mixed = [m for m in _MIXED_RE.finditer(text)
-             if not (claimed and any(a < m.end() and m.start() < b for a, b in claimed))
+             if _LATIN_NOT_I.search(m.group(0)) and _MIXED_INNER.search(m.group(0))
+             and not (claimed and any(a < m.end() and m.start() < b for a, b in claimed))
              and not any(a <= m.start() < b for a, b in url_spans)]
     if mixed:
         w = 0.6 if len(mixed) >= 2 else 0.35
@@ -144,11 +161,17 @@ def find(
             hits.append(Hit(LABEL, "mixed-script", m.start(), m.end(), m.group(0).translate(_HOMOGLYPH),
                             "слово из смеси кириллицы и латиницы", w))
             w = 0.0  # the count sets the weight once; the rest are shown as evidence
+    exotic = _EXOTIC_RE.findall(text)
+    if len(exotic) >= 3:
+        m3 = _EXOTIC_RE.search(text)
+        s0 = m3.start() if m3 else 0
+        hits.append(Hit(LABEL, "exotic-letters", s0, s0 + 1, "".join(exotic[:8]),
+                        "буквы из экзотических алфавитов вместо обычных", 0.6))
     emoji = _EMOJI_RE.findall(norm.original)
-    if len(emoji) > 2:
+    if len(emoji) > 3:
         m2 = _EMOJI_RE.search(text)
         s = m2.start() if m2 else 0
-        hits.append(Hit(LABEL, "emoji", s, s + 1, "".join(emoji[:5]), "много эмодзи", 0.25))
+        hits.append(Hit(LABEL, "emoji", s, s + 1, "".join(emoji[:5]), "много эмодзи", 0.15))
     if repeated_by >= 2:
         words = len(re.findall(r"[а-яa-z]{2,}", text))
         hits.append(Hit(LABEL, "repeated", 0, len(text), f"repeated_by={repeated_by}",
