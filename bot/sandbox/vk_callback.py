@@ -126,8 +126,9 @@ class CallbackSender:
     async def _retry(self, payload: dict, last: dict) -> None:
         for attempt, default_delay in enumerate(self.retry_delays, start=1):
             delay = default_delay
-            if last["status"] in RETRY_AFTER_STATUSES:
-                delay = retry_after_seconds(last["retry_after"]) or default_delay
+            asked = retry_after_seconds(last["retry_after"]) if last["status"] in RETRY_AFTER_STATUSES else None
+            if asked is not None:
+                delay = asked
             await asyncio.sleep(delay)
             if self.removed:
                 return
