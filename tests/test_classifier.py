@@ -182,6 +182,7 @@ def test_reports_about_crime_are_not_illegal(clf: Classifier, text: str) -> None
 def test_verdict_shape_and_scores(clf: Classifier) -> None:
     v = clf.classify("Мэр идиот, дороги пиздец")
     assert v.labels == ("obscene", "insult")  # LABELS order
+    assert isinstance(v.scores, dict) and isinstance(v.labels, tuple) and isinstance(v.reasons, tuple)
     assert set(v.scores) == set(LABELS) and all(0.0 <= s <= 1.0 for s in v.scores.values())
     assert v.scores["obscene"] >= 0.5 > v.scores["spam"]
     assert all(isinstance(r, Reason) and r.label in v.labels for r in v.reasons)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 LABELS: tuple[str, ...] = ("obscene", "insult", "spam", "illegal")
@@ -58,10 +57,6 @@ class Verdict:
     labels: tuple[str, ...]
     scores: dict[str, float] = field(hash=False)
     reasons: tuple[Reason, ...]
-
-    def __post_init__(self) -> None:
-        # Read-only view: a Verdict is shared between threads and must not change.
-        object.__setattr__(self, "scores", MappingProxyType(dict(self.scores)))
 
     @property
     def flagged(self) -> bool:
