@@ -124,6 +124,7 @@ class TelegramEmulator:
         self._queue_event = asyncio.Event()
         self._poller: asyncio.Future | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._deliveries: set[asyncio.Task] = set()
         self.app = web.Application()
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self.app.on_cleanup.append(self._close_session)
@@ -209,15 +210,16 @@ class TelegramEmulator:
                 "data": callback_data,
             }
         }
+        # The webhook request may still be running when the answer arrives (the bot answers first, then edits
+        # the card): let it finish on its own rather than cutting the bot's handler short.
         delivery = asyncio.create_task(self._deliver(update, deadline=time.monotonic() + timeout))
+        self._deliveries.add(delivery)
+        delivery.add_done_callback(self._deliveries.discard)
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
             self._queries[query_id].expired = True
             raise TimeoutError(f"the bot did not answer callback query {query_id} within {timeout} s") from None
-        finally:
-            if not delivery.done():
-                delivery.cancel()
 
     async def send_user_message(
         self,
@@ -644,6 +646,9 @@ class TelegramEmulator:
         await self._close_session(self.app)
 
     async def _close_session(self, _app: web.Application) -> None:
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
             self._session = None
