@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.ConnectionFailureError,
     asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.PostgresConnectionError,
 )
 
 
@@ -54,10 +56,16 @@ class Database:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         try:
-            async with self.pool.acquire(timeout=10) as conn:
-                yield conn
+            conn = await self.pool.acquire(timeout=10)
+        except Exception as exc:  # whatever stops us getting a connection, the database is not there
+            raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
+        try:
+            yield conn
         except UNAVAILABLE_ERRORS as exc:
             raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                await self.pool.release(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
