@@ -26,6 +26,9 @@ _PERSON_RE = _word_re(_S["person"])
 _OBSCENE_RE = _word_re(_S["obscene"])
 _AMBIG_RE = _word_re(_S["ambiguous"])
 _VULGAR_RE = _word_re(_S["vulgar"])
+_INFIX_RE = _word_re(_S["infix"])
+_MILD_RE = _word_re(_S["mild"])
+_ALL_WORDS_RE = re.compile(r"^(?:" + "|".join((*_S["person"], *_S["obscene"], *_S["vulgar"])) + r")$")
 _PHRASE_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["phrase"]) + r")(?![а-я])")
 _IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
 
@@ -33,10 +36,17 @@ _IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
 _CONTEXT_RE = re.compile(
     r"(?<![а-я])(?:ты|вы|тебя|тебе|тобой|вас|вам|вами|твой|твоя|ваш|ваша|ваши|мэр[а-я]*|глав[аеуы]|"
     r"чиновник[а-я]*|депутат[а-я]*|администраци[а-я]*|мэри[а-я]*|власт[а-я]*|начальни[кц][а-я]*|"
-    r"губернатор[а-я]*|директор[а-я]*|сотрудни[кц][а-я]*|этот|этого|этому|эта|эту|эти|этих|такой|таких|такие)(?![а-я])"
+    r"губернатор[а-я]*|директор[а-я]*|сотрудни[кц][а-я]*|водител[а-я]*|сосед[а-я]*|мужик[а-я]*|продав[а-я]*|"
+    r"кондуктор[а-я]*|таксист[а-я]*|автор[а-я]*|ведущ[а-я]*|журналист[а-я]*|президент[а-я]*|министр[а-я]*|этот|этого|этому|эта|эту|эти|этих|такой|таких|такие)(?![а-я])"
 )
 # Second-person address only: vulgar words count as an insult when aimed at someone.
 _ADDRESS_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|вы|вас|вам|вами|ваш|ваша|вашу|себе)(?![а-я])")
+# Informal singular address only: mild words ("хрен", "алкаш") insult "ты", while "вы" is
+# also how citizens address the administration in a complaint.
+_TY_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|твое|твоего|твоей)(?![а-я])")
+# A letter repeated three or more times ("сукааа", "тваааарь"): re-read the word collapsed.
+_LONG_REPEAT_RE = re.compile(r"[а-я]*([а-я])\1\1[а-я]*")
+_REPEAT_RE = re.compile(r"([а-я])\1+")
 # Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
 _SELF_RE = re.compile(r"(?:(?<![а-я])(?:я|меня|мне|себя)\s+(?:[а-я]+\s+)?|(?<![а-я])как\s+)$")
 _WINDOW = 25  # characters on each side, about three words
@@ -56,23 +66,37 @@ def find(norm: Normalized) -> list[Hit]:
     for m in _OBSCENE_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:obscene-insult", m.start(), m.end(), m.group(0),
                         "нецензурное оскорбление", 0.9))
-    for m in _AMBIG_RE.finditer(text):
+    ambig = list(_AMBIG_RE.finditer(text))
+    for m in ambig:
         a, b = m.span()
         if in_idiom(a, b) or _proper_noun(norm, a, b) or _self_or_comparison(text, a):
             continue
         ctx = _CONTEXT_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW))
-        if ctx:
+        # Two ambiguous words side by side ("тупая курица") read as an insult too.
+        pair = any(abs(o.start() - b) <= 2 or abs(a - o.end()) <= 2 for o in ambig if o is not m)
+        if ctx or pair:
             hits.append(Hit(LABEL, "lexicon:insult-addressed", a, b, m.group(0),
                             "оскорбительное слово в адрес человека", 0.7))
     for m in _PHRASE_RE.finditer(text):
         hits.append(Hit(LABEL, "phrase:insult", m.start(), m.end(), m.group(0), "оскорбительное выражение", 0.8))
     for m in _VULGAR_RE.finditer(text):
+        hits.append(Hit(LABEL, "lexicon:vulgar", m.start(), m.end(), m.group(0), "грубое, вульгарное слово", 0.6))
+    for m in _INFIX_RE.finditer(text):
+        hits.append(Hit(LABEL, "lexicon:insult-compound", m.start(), m.end(), m.group(0),
+                        "слово с оскорбительным или вульгарным корнем", 0.75))
+    for m in _MILD_RE.finditer(text):
         a, b = m.span()
-        if _ADDRESS_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW)):
-            hits.append(Hit(LABEL, "lexicon:vulgar-addressed", a, b, m.group(0),
-                            "грубое выражение в адрес человека", 0.6))
+        if _TY_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW)):
+            hits.append(Hit(LABEL, "lexicon:rude-addressed", a, b, m.group(0),
+                            "грубое слово в адрес собеседника", 0.6))
         else:
-            hits.append(Hit(LABEL, "lexicon:vulgar", a, b, m.group(0), "грубое выражение", 0.35))
+            hits.append(Hit(LABEL, "lexicon:rude", a, b, m.group(0), "грубоватое слово", 0.3))
+    if not hits:
+        for m in _LONG_REPEAT_RE.finditer(text):
+            word = _REPEAT_RE.sub(r"\1", m.group(0))
+            if _ALL_WORDS_RE.match(word):
+                hits.append(Hit(LABEL, "lexicon:insult-stretched", m.start(), m.end(), word,
+                                "оскорбительное или грубое слово с растянутыми буквами", 0.7))
     return hits
 
 
