@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -43,14 +45,19 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def pg_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def pg_url() -> AsyncIterator[str]:
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata")
+    # A folder of its own, not pytest's tmp_path: pytest prunes old tmp folders of concurrent runs,
+    # and the embedded server runs as its own user that must be able to enter the folder.
+    folder = Path(tempfile.mkdtemp(prefix="gospablik-test-pg-"))
+    folder.chmod(0o755)
+    server = EmbeddedPostgres(folder / "pgdata")
     url = await server.start()
     yield url
     await server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest_asyncio.fixture
@@ -123,12 +130,34 @@ def make_config(*, database_url: str, vk_base: str, tg_base: str, public_url: st
     )
 
 
+class Outage:
+    """A gateway in front of the VK emulator that can go down the way a real front end does:
+    HTML 502 pages instead of JSON."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.down = False
+        self.app = web.Application()
+        self.app.router.add_route("*", "/{tail:.*}", self.forward)
+
+    async def forward(self, request: web.Request) -> web.Response:
+        if self.down:
+            return web.Response(status=502, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
+                                content_type="text/html")
+        async with ClientSession() as session, session.request(
+            request.method, self.target + request.rel_url.path_qs, data=await request.read(),
+            headers={"Content-Type": request.headers.get("Content-Type", "")},
+        ) as upstream:
+            return web.Response(status=upstream.status, body=await upstream.read(),
+                                content_type=upstream.content_type)
+
+
 class Stack:
     """The service between its two emulators, driven the way VK and a moderator would."""
 
     def __init__(self, *, database_url: str, classifier: Any, tg_per_minute: int = 600,
                  service_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
-                 dry_run: bool = False) -> None:
+                 dry_run: bool = False, vk_gateway: bool = False) -> None:
         from bot.sandbox.telegram_api import TelegramEmulator
         from bot.sandbox.vk_api import VkEmulator
 
@@ -146,6 +175,8 @@ class Stack:
         self.service_per_minute = service_per_minute
         self.policy = policy
         self.dry_run = dry_run
+        self.vk_gateway = vk_gateway
+        self.outage: Outage | None = None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.runners: list[web.AppRunner] = []
@@ -158,6 +189,10 @@ class Stack:
         vk_runner, self.vk_base = await serve(self.vk.app)
         tg_runner, self.tg_base = await serve(self.tg.app)
         self.runners += [vk_runner, tg_runner]
+        if self.vk_gateway:
+            self.outage = Outage(self.vk_base)
+            gateway_runner, self.vk_base = await serve(self.outage.app)
+            self.runners.append(gateway_runner)
         self.config = make_config(database_url=self.database_url, vk_base=self.vk_base, tg_base=self.tg_base,
                                   public_url=self.base, port=self.port, messages_per_minute=self.service_per_minute,
                                   policy=self.policy, dry_run=self.dry_run)
@@ -185,7 +220,10 @@ class Stack:
             self.service = None
 
     async def sql(self, query: str, *args: Any) -> list[dict[str, Any]]:
+        from bot.db.database import _init_connection
+
         conn = await asyncpg.connect(self.database_url)
+        await _init_connection(conn)
         try:
             return [dict(r) for r in await conn.fetch(query, *args)]
         finally:

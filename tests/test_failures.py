@@ -1,0 +1,130 @@
+"""When the networks or the service itself fail: errors shown or retried, nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.conftest import Stack, labels, wall_comment
+
+
+def vk_calls(stack: Stack, method: str) -> list[dict]:
+    return [c for c in stack.vk.calls if c["method"] == method]
+
+
+async def test_permanent_vk_error_is_shown_in_plain_russian(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(21, "Нет прав на удаление"))
+    card = await stack.wait_card("Нет прав на удаление")
+    stack.vk.fail_next("wall.deleteComment", 15)
+    await stack.press(card, "Удалить")
+    card = await stack.wait_card("Нет прав", where=lambda c: "Не удалось удалить" in c["text"])
+    assert "доступ запрещён" in card["text"] and "код VK 15" in card["text"]
+    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"], "the decision can be tried again"
+    assert len(vk_calls(stack, "wall.deleteComment")) == 1, "a permanent error is not retried"
+    audit = await stack.sql("SELECT result, detail FROM audit WHERE action = 'delete'")
+    assert audit[0]["result"] == "error" and audit[0]["detail"]["code"] == 15
+    # Trying again after the cause is fixed works.
+    await stack.press(card, "Удалить")
+    await stack.wait_card("Нет прав", where=lambda c: "Удалено —" in c["text"])
+
+
+async def test_transient_vk_error_is_retried(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(22, "VK занят"))
+    card = await stack.wait_card("VK занят")
+    stack.vk.fail_next("wall.deleteComment", 6)
+    await stack.press(card, "Удалить")
+    await stack.wait_card("VK занят", where=lambda c: "Удалено —" in c["text"], timeout=20)
+    calls = vk_calls(stack, "wall.deleteComment")
+    assert [("error" in c) for c in calls] == [True, False]
+    assert calls[0]["error"]["error_code"] == 6
+
+
+async def test_not_found_means_already_done(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(23, "Уже удалён кем-то"))
+    card = await stack.wait_card("Уже удалён кем-то")
+    stack.vk.fail_next("wall.deleteComment", 104)
+    await stack.press(card, "Удалить")
+    card = await stack.wait_card("Уже удалён", where=lambda c: "Удалено —" in c["text"])
+    assert "Не удалось" not in card["text"]
+
+
+async def test_vk_outage_is_retried_until_it_answers(database_url: str, classifier: object) -> None:
+    stack = await Stack(database_url=database_url, classifier=classifier, vk_gateway=True).start()
+    try:
+        await stack.event("wall_reply_new", wall_comment(24, "Сеть пропала"))
+        card = await stack.wait_card("Сеть пропала")
+        assert stack.outage is not None
+        stack.outage.down = True  # VK's front end answers HTML 502 pages
+        await stack.press(card, "Удалить")
+        card = await stack.wait_card("Сеть пропала", where=lambda c: "Повторим через" in c["text"])
+        assert "не в формате JSON" in card["text"]
+        assert not vk_calls(stack, "wall.deleteComment")
+        stack.outage.down = False
+        await stack.wait_card("Сеть пропала", where=lambda c: "Удалено —" in c["text"], timeout=20)
+        assert len(vk_calls(stack, "wall.deleteComment")) == 1
+    finally:
+        await stack.close()
+
+
+async def test_telegram_429_is_retried_and_no_card_is_lost_or_doubled(stack: Stack) -> None:
+    stack.tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    stack.tg.fail_next("sendMessage", 502, "Bad Gateway")
+    for number in range(3):
+        await stack.event("wall_reply_new", wall_comment(30 + number, f"Карточка номер {number}"))
+    for number in range(3):
+        await stack.wait_card(f"Карточка номер {number}", timeout=20)
+    await asyncio.sleep(0.5)
+    texts = [c["text"] for c in stack.cards()]
+    assert len(texts) == 3
+    for number in range(3):
+        assert sum(f"Карточка номер {number}" in t for t in texts) == 1
+    sends = stack.tg.calls_of("sendMessage")
+    assert len(sends) == 5  # three cards, two refused attempts
+
+
+@pytest.mark.parametrize("stack_kw", [{"tg_per_minute": 3, "service_per_minute": 3}])
+async def test_notifier_stays_within_the_chat_limit(database_url: str, classifier: object, stack_kw: dict) -> None:
+    stack = await Stack(database_url=database_url, classifier=classifier, **stack_kw).start()
+    try:
+        for number in range(5):
+            await stack.event("wall_reply_new", wall_comment(40 + number, f"Поток {number}"))
+        await stack.wait_for(lambda: len(stack.cards()) >= 3, what="three cards")
+        await asyncio.sleep(1.5)
+        # Three messages a minute allowed: three cards now, the rest wait, and Telegram never said 429.
+        assert len(stack.cards()) == 3
+        assert len(stack.tg.calls_of("sendMessage")) == 3
+        waiting = await stack.sql("SELECT count(*) AS n FROM cards WHERE message_id IS NULL")
+        assert waiting[0]["n"] == 2
+    finally:
+        await stack.close()
+
+
+async def test_service_killed_and_restarted_loses_nothing_and_doubles_nothing(stack: Stack) -> None:
+    # 1. Cards already out before the restart.
+    await stack.event("wall_reply_new", wall_comment(50, "До перезапуска"))
+    card = await stack.wait_card("До перезапуска")
+    # 2. The service answers VK but dies before it processes anything (only its routes run).
+    await stack.stop_service()
+    await stack.start_service(loops=False)
+    for number in range(3):
+        answer = await stack.event("wall_reply_new", wall_comment(51 + number, f"Принято до падения {number}"))
+        assert answer["body"] == "ok"
+    # A press is recorded, but its VK action has not run yet.
+    answer = await stack.press(card, "Удалить")
+    assert "удаляем" in answer["text"].lower()
+    assert not vk_calls(stack, "wall.deleteComment")
+    # 3. Killed while VK sends more: VK's retries reach the service once it is back.
+    await stack.stop_service()
+    down = await stack.event("wall_reply_new", wall_comment(60, "Пока сервис лежит"))
+    assert down["status"] != 200
+    # 4. Back up: every event becomes exactly one card, the queued press runs once.
+    await stack.start_service()
+    for text in ["Принято до падения 0", "Принято до падения 1", "Принято до падения 2", "Пока сервис лежит"]:
+        await stack.wait_card(text, timeout=20)
+    await stack.wait_card("До перезапуска", where=lambda c: "Удалено —" in c["text"], timeout=20)
+    await asyncio.sleep(0.5)
+    texts = [c["text"] for c in stack.cards()]
+    assert len(texts) == 5, texts
+    assert len(vk_calls(stack, "wall.deleteComment")) == 1
+    assert len(await stack.sql("SELECT 1 FROM events WHERE type = 'wall_reply_new'")) == 5
