@@ -94,7 +94,20 @@ def eval_tg_spam(clf: Classifier, data: Path, n_err: int) -> list[Target]:
           f"ham flagged anything {pct(a_hit, a_n)}")
     show([t for t in spam[::2] if t not in set(s_hits)], n_err, "missed spam (dev)")
     show([t for t in h_hits if t in dev_ham], n_err, "ham flagged as spam (dev)")
-    return [Target("tg-spam spam recall", r, ">=", 0.95), Target("tg-spam ham flagged spam", h_hit / h_n, "<=", 0.01)]
+    # The shipped spam model was trained on all tg-spam lines, so the numbers above are
+    # in-sample.  The targets use the 2-fold held-out numbers: the model is retrained on
+    # one half of the lines and the whole classifier is measured on the other half.
+    from bench.train_spam import cross_validate
+
+    print("  (the lines above are IN-SAMPLE for the spam model; held-out numbers follow)")
+    cv = cross_validate(data)
+    for part, sh, sn, hh, hn in cv:
+        print(f"  held-out {part}: spam recall {pct(sh, sn)}; ham flagged spam {pct(hh, hn)}")
+    sh, sn = sum(x[1] for x in cv), sum(x[2] for x in cv)
+    hh, hn = sum(x[3] for x in cv), sum(x[4] for x in cv)
+    print(f"  2-fold held-out total: spam recall {pct(sh, sn)}; ham flagged spam {pct(hh, hn)}")
+    return [Target("tg-spam spam recall (held-out)", sh / sn, ">=", 0.95),
+            Target("tg-spam ham flagged spam (held-out)", hh / hn, "<=", 0.01)]
 
 
 def _tsv(path: Path) -> list[dict[str, str]]:

@@ -239,3 +239,29 @@ def test_rude_imperatives_and_vulgar_words_flagged_with_span(clf: Classifier, te
     assert "insult" in v.labels, text
     for r in v.reasons:
         assert text[r.start:r.end] == r.fragment and r.note_ru
+
+
+def test_spam_model_reason_points_at_words(clf: Classifier) -> None:
+    text = "Trusted investment platform: register your account now and start earning profit every week"
+    v = clf.classify(text)
+    assert "spam" in v.labels
+    model = [r for r in v.reasons if r.rule == "model:spam"]
+    assert model, v.reasons
+    for r in model:
+        assert text[r.start:r.end] == r.fragment
+        assert "модель" in r.note_ru
+
+
+def test_spam_model_is_plain_text_and_loads_without_numpy() -> None:
+    import sys
+
+    from bot.classifier import spam_model
+
+    assert spam_model._MODEL is not None and len(spam_model._MODEL.weights) > 100
+    assert "numpy" not in sys.modules and "sklearn" not in sys.modules
+    m = spam_model.Model.parse(spam_model._MODEL.dump())
+    assert m.weights == spam_model._MODEL.weights
+
+
+def test_spam_model_alone_does_not_flag_a_civic_comment(clf: Classifier) -> None:
+    assert clf.classify("Мне сказали писать в личные сообщения группы, написала, жду ответа.").labels == ()

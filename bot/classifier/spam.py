@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from . import spam_model
 from .hits import Hit
 from .lexicon import lines
 from .normalize import _HOMOGLYPH, Normalized
@@ -172,6 +173,8 @@ def find(
         m2 = _EMOJI_RE.search(text)
         s = m2.start() if m2 else 0
         hits.append(Hit(LABEL, "emoji", s, s + 1, "".join(emoji[:5]), "много эмодзи", 0.15))
+    # The statistical model reads the words; links, handles and e-mails are left to the rules.
+    hits.extend(spam_model.find(text, url_spans))
     if repeated_by >= 2:
         words = len(re.findall(r"[а-яa-z]{2,}", text))
         hits.append(Hit(LABEL, "repeated", 0, len(text), f"repeated_by={repeated_by}",
