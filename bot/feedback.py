@@ -30,7 +30,7 @@ async def remember(conn: asyncpg.Connection, item: Item, *, decision: str, actor
 async def export_jsonl(db: Database, out: TextIO, since: datetime | None = None) -> int:
     rows = await db.fetch(
         "SELECT f.*, i.network, i.community_id, i.kind FROM feedback f JOIN items i ON i.id = f.item_id"
-        " WHERE f.at >= coalesce($1, '-infinity') ORDER BY f.id", since)
+        " WHERE f.at >= coalesce($1::timestamptz, '-infinity') ORDER BY f.id", since)
     for row in rows:
         out.write(json.dumps({
             "id": f"{row['network']}:{row['community_id']}:{row['item_id']}:{row['id']}",

@@ -1,0 +1,89 @@
+"""The records an administration keeps: the audit trail and the labelled examples, exported from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.conftest import GROUP_ID, Stack, wall_comment
+
+CONFIG = f"""
+[telegram]
+work_chat_id = -100123
+
+[[staff]]
+user_id = 1
+name = "Мария Захарова"
+
+[[vk.communities]]
+group_id = {GROUP_ID}
+confirmation = "x"
+"""
+
+
+async def gospablik(tmp_path: Path, database_url: str, *args: str) -> tuple[int, str, str]:
+    config = tmp_path / "gospablik.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": "1:a", f"VK_SECRET_{GROUP_ID}": "s",
+           f"VK_GROUP_TOKEN_{GROUP_ID}": "g", f"VK_USER_TOKEN_{GROUP_ID}": "u"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", str(config), *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_audit_and_feedback_exports(stack: Stack, tmp_path: Path) -> None:
+    await stack.event("wall_reply_new", wall_comment(1, "Рекламный текст про окна"))
+    await stack.event("wall_reply_new", wall_comment(2, "Спасибо за уборку снега"))
+    spam = await stack.wait_card("Рекламный текст")
+    thanks = await stack.wait_card("уборку снега")
+    await stack.press(spam, "Удалить")
+    await stack.press(thanks, "Оставить")
+    await stack.wait_card("Рекламный текст", where=lambda c: "Удалено —" in c["text"])
+    await stack.wait_card("уборку снега", where=lambda c: "Оставлено —" in c["text"])
+
+    code, out, err = await gospablik(tmp_path, stack.database_url, "audit", "export", "--since", "2020-01-01",
+                                     "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    actions = [(r["action"], r["result"]) for r in rows]
+    assert ("event_received", "stored") in actions and ("delete", "ok") in actions and ("approve", "ok") in actions
+    delete = next(r for r in rows if r["action"] == "delete")
+    assert delete["actor"] == "tg:111" and delete["actor_name"] == "Мария Захарова"
+    assert delete["original_text"] == "Рекламный текст про окна" and delete["community_id"] == str(GROUP_ID)
+    assert "secret" not in out
+    code, out, _ = await gospablik(tmp_path, stack.database_url, "audit", "export", "--since", "2999-01-01")
+    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 0
+
+    code, out, err = await gospablik(tmp_path, stack.database_url, "feedback", "export")
+    assert code == 0, err
+    examples = [json.loads(line) for line in out.splitlines()]
+    assert {(e["text"], e["kept"]) for e in examples} == {("Рекламный текст про окна", False),
+                                                          ("Спасибо за уборку снега", True)}
+    assert all("predicted" in e and "id" in e for e in examples)
+
+
+async def test_audit_is_append_only(stack: Stack) -> None:
+    await stack.event("group_join", {"user_id": 1, "join_type": "join"})
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("UPDATE audit SET result = 'forged'")
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("DELETE FROM audit")
+    finally:
+        await conn.close()
+
+
+async def test_bad_since_is_a_clear_error(tmp_path: Path, database_url: str) -> None:
+    code, _, err = await gospablik(tmp_path, database_url, "audit", "export", "--since", "yesterday")
+    assert code != 0 and "expected a date like 2026-11-01" in err
