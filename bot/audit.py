@@ -35,7 +35,8 @@ async def record(conn: asyncpg.Connection, *, actor: str, action: str, result: s
 async def entries(db: Database, since: datetime | None = None) -> AsyncIterator[asyncpg.Record]:
     async with db.transaction() as conn:
         async for row in conn.cursor(
-            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM audit WHERE at >= coalesce($1::timestamptz, '-infinity') ORDER BY id",
+            f"SELECT {', '.join(EXPORT_COLUMNS)} FROM audit"
+            " WHERE at >= coalesce($1::timestamptz, '-infinity') ORDER BY id",
             since,
         ):
             yield row
