@@ -47,6 +47,7 @@ _TY_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|
 # A letter repeated three or more times ("сукааа", "тваааарь"): re-read the word collapsed.
 _LONG_REPEAT_RE = re.compile(r"[а-я]*([а-я])\1\1[а-я]*")
 _REPEAT_RE = re.compile(r"([а-я])\1+")
+_TRIPLE_RE = re.compile(r"([а-я])\1\1")
 # Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
 _SELF_RE = re.compile(r"(?:(?<![а-я])(?:я|меня|мне|себя)\s+(?:[а-я]+\s+)?|(?<![а-я])как\s+)$")
 _WINDOW = 25  # characters on each side, about three words
@@ -91,7 +92,7 @@ def find(norm: Normalized) -> list[Hit]:
                             "грубое слово в адрес собеседника", 0.6))
         else:
             hits.append(Hit(LABEL, "lexicon:rude", a, b, m.group(0), "грубоватое слово", 0.3))
-    if not hits:
+    if not hits and _TRIPLE_RE.search(text):
         for m in _LONG_REPEAT_RE.finditer(text):
             word = _REPEAT_RE.sub(r"\1", m.group(0))
             if _ALL_WORDS_RE.match(word):

@@ -155,6 +155,12 @@ def find(norm: Normalized) -> list[Hit]:
                 hits.append(Hit(LABEL, rule, m.start(), m.end(), form, "замаскированное нецензурное слово", 0.9))
                 taken.append((m.start(), m.end()))
                 break
+    if "бл" in text or "пз" in text:
+        for m in _ABBREV_RE.finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                hits.append(Hit(LABEL, "abbrev", m.start(), m.end(), m.group(0),
+                                "сокращённое нецензурное слово", 0.9))
+                taken.append((m.start(), m.end()))
     for m in _SPACED_RE.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
@@ -167,6 +173,8 @@ def find(norm: Normalized) -> list[Hit]:
     return hits
 
 
+# Abbreviated мат: "пздц", "пзд...", a lone "бл" (not "бл." as in an address, not "бл-3").
+_ABBREV_RE = re.compile(r"(?<![\w*@#$%.\-/])(?:пзд[а-я]*|бл)(?![\w*@#$%.\-/])")
 _HANDLE_OR_URL = re.compile(r"[a-z0-9]@|_|[a-z]{2,}\.(?:ru|рф|com|net|org|io|me|su|info|online|ly|cc)\b")
 _DOT_MASK = re.compile(r"[.*#%_@]+")
 _REPEAT = re.compile(r"(.)\1+")

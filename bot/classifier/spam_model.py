@@ -97,6 +97,10 @@ class Model:
         return cls(meta.get("bias", 0.0), weights, meta.get("p_min", 0.5), meta.get("w_max", 0.8))
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
 def _load() -> Model | None:
     res = resources.files("bot.classifier").joinpath("lexicon").joinpath(MODEL_FILE)
     if not res.is_file():
@@ -118,8 +122,22 @@ def find(norm_text: str, skip: list[tuple[int, int]] = ()) -> list[Hit]:  # type
     model = _MODEL
     if model is None:
         return []
-    toks = [t for t in tokens(norm_text) if not any(a <= t[1] < b for a, b in skip)]
+    toks = tokens(norm_text)
+    if skip:
+        toks = [t for t in toks if not any(a <= t[1] < b for a, b in skip)]
     if len(toks) < 3:
+        return []
+    # Fast path: the score without building the feature → span map (same features, same sum).
+    fs = set()
+    prev = ""
+    for t, _, _ in toks:
+        fs.add("w:" + t)
+        if len(t) > _STEM and t[0] != "<":
+            fs.add("s:" + t[:_STEM])
+        if prev:
+            fs.add("b:" + prev + "_" + t)
+        prev = t
+    if model.prob(fs) < model.p_min:
         return []
     feats = features(toks)
     p = model.prob(feats)
