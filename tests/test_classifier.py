@@ -134,6 +134,20 @@ def test_mixed_script_spam_reason_points_at_the_word(clf: Classifier) -> None:
     assert mixed and mixed[0].fragment == "yдaлённoгo" and mixed[0].normalized == "удаленного"
 
 
+def test_word_glued_to_a_link_is_not_mixed_script(clf: Classifier) -> None:
+    # A lost line break glues a Cyrillic word to a URL: that is not a look-alike disguise.
+    text = "посмотрите инструкцию по ремонтуnnhttps://example.org/help/fix-heating-123.html"
+    v = clf.classify(text)
+    assert not any(r.rule == "mixed-script" for r in v.reasons)
+    assert v.labels == ()
+
+
+def test_money_is_not_read_inside_a_link(clf: Classifier) -> None:
+    v = clf.classify("Схема проезда тут https://example.org/map/5k3b7", own_domains=OWN)
+    assert v.scores["spam"] < 0.5
+    assert not any(r.rule == "money" for r in clf.classify("Все новости тут t.me/+AbCd5kef").reasons)
+
+
 def test_own_domain_is_never_spam(clf: Classifier) -> None:
     text = "Подписывайтесь на новости: https://admokt.ru/news и https://www.admokt.ru/priem"
     assert "spam" not in clf.classify(text, own_domains=OWN).labels

@@ -85,6 +85,16 @@ def deobfuscate_text(text: str) -> str:
     return _MIXED_RE.sub(lambda m: m.group(0).translate(_HOMOGLYPH).replace("і", "и"), text)
 
 
+def _before_link(m: re.Match[str], url_spans: list[tuple[int, int]]) -> str:
+    """The part of a word before a link glued to it: in "проблемуnnhttps://…" (a lost
+    line break) only "проблемуnn" is judged for mixed scripts; a word inside a link is empty."""
+    s, e = m.span()
+    for a, b in url_spans:
+        if a < e and s < b:
+            e = min(e, a) if s < a else s
+    return m.group(0)[: max(0, e - s)]
+
+
 def find(
     norm: Normalized,
     *,
@@ -131,9 +141,11 @@ def find(
                 hits.append(Hit(LABEL, "phone", m.start(), m.end(), re.sub(r"\D", "", m.group(0)),
                                 "номер телефона", 0.1 if civic else 0.25))
                 break
-        m = _MONEY_RE.search(text)
-        if m:
-            hits.append(Hit(LABEL, "money", m.start(), m.end(), m.group(0).strip(), "суммы денег", 0.25))
+        # The first amount outside a link ("t.me/+2x7o6kv" holds no "6k").
+        for m in _MONEY_RE.finditer(text):
+            if not any(a <= m.start() < b for a, b in url_spans):
+                hits.append(Hit(LABEL, "money", m.start(), m.end(), m.group(0).strip(), "суммы денег", 0.25))
+                break
 
     clean = deobfuscate_text(text)
     for name, weight, mode, note, rx in _CATEGORIES:
@@ -153,9 +165,8 @@ def find(
                 break
 
     mixed = [m for m in _MIXED_RE.finditer(text)
-             if _LATIN_NOT_I.search(m.group(0)) and _MIXED_INNER.search(m.group(0))
-             and not (claimed and any(a < m.end() and m.start() < b for a, b in claimed))
-             and not any(a <= m.start() < b for a, b in url_spans)]
+             if _LATIN_NOT_I.search(w := _before_link(m, url_spans)) and _MIXED_INNER.search(w)
+             and not (claimed and any(a < m.end() and m.start() < b for a, b in claimed))]
     if mixed:
         w = 0.6 if len(mixed) >= 2 else 0.35
         for m in mixed[:3]:
