@@ -161,12 +161,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # `classify` has its own options; hand them over untouched.
-    if "classify" in argv:
-        index = argv.index("classify")
-        if all(a.startswith("--config") or a == "--config" for a in argv[:index]):
-            return cmd_classify(argparse.Namespace(), argv[index + 1:])
-    args = parser().parse_args(argv)
+    root = parser()
+    args, rest = root.parse_known_args(argv)
+    if args.command == "classify":  # it has options of its own; hand them over untouched
+        return cmd_classify(args, rest)
+    if rest:
+        root.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.func(args)
     except ConfigError as exc:

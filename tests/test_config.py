@@ -121,3 +121,22 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     write(tmp_path, "[service\nport=")
     assert main(["--config", str(path), "check-config"]) == 2
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_the_shipped_example_is_valid() -> None:
+    example = Path(__file__).parent.parent / "deploy" / "gospablik.example.toml"
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "s", "VK_SECRET_229000001": "s",
+           "VK_CONFIRMATION_229000001": "c", "VK_GROUP_TOKEN_229000001": "g", "VK_USER_TOKEN_229000001": "u"}
+    config = load_config(example, env)
+    assert config.community(229000001).own_domains == ("admokt.ru", "gosuslugi.ru")
+
+
+def test_classify_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "Спасибо за ремонт дороги"}\n{"id": "b", "text": "п*здец"}\n',
+                      encoding="utf-8")
+    assert main(["classify", str(source)]) == 0
+    lines = [__import__("json").loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(x["id"], x["labels"]) for x in lines] == [("a", []), ("b", ["obscene"])]
+    assert main(["--config", "whatever.toml", "classify", str(source), "--explain"]) == 0
+    assert "obscene" in capsys.readouterr().out
