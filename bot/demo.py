@@ -83,7 +83,9 @@ def build_demo_app(config: Config) -> tuple[web.Application, Any]:
         vk.add_user(user_id, first, last)
     for text in POSTS:
         vk.add_post(text)
-    telegram = TelegramEmulator(token=config.telegram.bot_token, messages_per_minute=20)
+    # The emulated Telegram enforces the same per-group limit the service is configured to respect.
+    telegram = TelegramEmulator(token=config.telegram.bot_token,
+                                messages_per_minute=config.telegram.messages_per_minute)
     telegram.add_chat(WORK_CHAT, "Модерация госпабликов")
     for member in STAFF:
         first, _, last = member.name.partition(" ")
