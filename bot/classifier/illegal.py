@@ -30,11 +30,15 @@ _PATTERNS = (
     ("weapon", _re("weapon"), "оружие или взрывчатка", 0.85),
     ("suicide", _re("suicide"), "склонение к самоубийству", 0.9),
 )
+# Union of the rules that can start a hit: found iff at least one of them would be.
+_ANY_RE = re.compile("|".join(f"(?:{rx.pattern})" for rx in (_DRUG_STRONG, _DRUG_WEAK, *(p[1] for p in _PATTERNS))))
 
 
 def find(norm: Normalized) -> list[Hit]:
     text = norm.text
     hits: list[Hit] = []
+    if _ANY_RE.search(text) is None:
+        return hits
     strong = list(_DRUG_STRONG.finditer(text))
     weak = list(_DRUG_WEAK.finditer(text)) if not strong else []
     if strong or weak:
