@@ -157,7 +157,8 @@ class Stack:
 
     def __init__(self, *, database_url: str, classifier: Any, tg_per_minute: int = 600,
                  service_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
-                 dry_run: bool = False, vk_gateway: bool = False) -> None:
+                 dry_run: bool = False, vk_gateway: bool = False,
+                 tweak: Callable[[Config], Config] | None = None, forum_topics: tuple[int, ...] = ()) -> None:
         from bot.sandbox.telegram_api import TelegramEmulator
         from bot.sandbox.vk_api import VkEmulator
 
@@ -168,7 +169,8 @@ class Stack:
         self.vk.confirmation_code = CONFIRMATION
         self.vk.add_user(51234567, "Иван", "Петров")
         self.tg = TelegramEmulator(token=BOT_TOKEN, messages_per_minute=tg_per_minute)
-        self.tg.add_chat(WORK_CHAT, "Модерация госпабликов")
+        self.tg.add_chat(WORK_CHAT, "Модерация госпабликов", is_forum=bool(forum_topics), topics=forum_topics)
+        self.tweak = tweak
         self.tg.add_user(MODERATOR, "Мария", "Захарова")
         self.tg.add_user(VIEWER, "Пётр", "Иванов")
         self.tg.add_user(OUTSIDER, "Случайный", "Участник")
@@ -196,6 +198,8 @@ class Stack:
         self.config = make_config(database_url=self.database_url, vk_base=self.vk_base, tg_base=self.tg_base,
                                   public_url=self.base, port=self.port, messages_per_minute=self.service_per_minute,
                                   policy=self.policy, dry_run=self.dry_run)
+        if self.tweak is not None:
+            self.config = self.tweak(self.config)
         self.sender = CallbackSender(url=f"{self.base}/webhooks/vk/{GROUP_ID}", group_id=GROUP_ID, secret=SECRET,
                                      retry_delays=(0.2, 0.5, 1, 2, 4))
         self.http = ClientSession()
@@ -209,10 +213,11 @@ class Stack:
         app = build_app(self.config, classifier=self.classifier, start_loops=loops)
         self.service, _ = await serve(app, self.port)
         if loops:
-            await self.wait_for(lambda: self.tg_webhook_set(), what="the Telegram webhook to be set")
+            await self.wait_for(self.tg_connected, what="the service to connect to Telegram")
 
-    def tg_webhook_set(self) -> bool:
-        return any(method == "setWebhook" for method, _ in self.tg.calls)
+    def tg_connected(self) -> bool:
+        wanted = "setWebhook" if self.config.telegram.mode == "webhook" else "getUpdates"
+        return any(method == wanted for method, _ in self.tg.calls)
 
     async def stop_service(self) -> None:
         if self.service is not None:
