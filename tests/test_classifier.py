@@ -279,3 +279,63 @@ def test_spam_model_is_plain_text_and_loads_without_numpy() -> None:
 
 def test_spam_model_alone_does_not_flag_a_civic_comment(clf: Classifier) -> None:
     assert clf.classify("Мне сказали писать в личные сообщения группы, написала, жду ответа.").labels == ()
+
+
+# New insult families: (text, rule, fragment, normalised form).
+FAMILIES = [
+    ("Ты д*бил или притворяешься?", "lexicon:insult-masked", "д*бил", "дебил"),
+    ("Какой же у*од это придумал", "lexicon:insult-masked", "у*од", "урод"),
+    ("Сидит там одна мр#зь", "lexicon:insult-masked", "мр#зь", "мразь"),
+    ("Пля, опять свет выключили", "lexicon:euphemism", "Пля", "пля"),
+    ("Ска, третий день без воды", "lexicon:euphemism", "Ска", "ска"),
+    ("Ёпт, кто так кладёт плитку", "lexicon:euphemism", "Ёпт", "епт"),
+    ("Какого хрена опять перекопали двор?", "lexicon:vulgar", "Какого хрена", "какого хрена"),
+    ("Ни хрена они не починят", "lexicon:vulgar", "Ни хрена", "ни хрена"),
+    ("Таких на кол сажать", "phrase:violence", "на кол", "на кол"),
+    ("Этих уродов перевешать мало", "phrase:violence", "перевешать", "перевешать"),
+    ("Руки бы ему оторвать за такой ремонт", "phrase:violence", "Руки бы ему оторвать", "руки бы ему оторвать"),
+    ("Их всех повесить надо", "phrase:violence", "Их всех повесить", "их всех повесить"),
+    ("Сволоту эту за яйца подвесить", "phrase:violence", "за яйца подвесить", "за яйца подвесить"),
+    ("Я как дебил простоял там час", "lexicon:rude-self", "дебил", "дебил"),
+    ("Каклы опять пишут", "lexicon:insult", "Каклы", "каклы"),
+    ("Ну ты и блюдолиз", "lexicon:insult", "блюдолиз", "блюдолиз"),
+    ("Ты чучело", "lexicon:insult-addressed", "чучело", "чучело"),
+]
+
+
+@pytest.mark.parametrize(("text", "rule", "fragment", "normalized"), FAMILIES)
+def test_new_insult_families(clf: Classifier, text: str, rule: str, fragment: str, normalized: str) -> None:
+    v = clf.classify(text)
+    assert "insult" in v.labels, (text, v.reasons)
+    r = next((r for r in v.reasons if r.rule == rule), None)
+    assert r is not None, (text, v.reasons)
+    assert r.fragment == fragment and text[r.start:r.end] == fragment and r.normalized == normalized and r.note_ru
+
+
+# Harsh but legitimate complaints and look-alikes of the new families stay clean.
+NEW_TRAPS = [
+    "Чиновники бездействуют, позор", "Администрация ничего не делает, безобразие",
+    "Сколько можно обещать?", "Вы издеваетесь над жителями?", "Вы там совсем обнаглели?",
+    "Когда начнут отстрел бродячих собак?", "Увеличьте кол-во мест в садике", "Всё на кол. хозяйство списали",
+    "Повесить объявление о собрании не судьба?", "Поставьте лавочки к стенке дома", "Хрен посадили у забора",
+    "Я как дурак ждал автобус час", "Блин, опять отключили воду", "Бляха-муха, опять яма",
+    "Ска-панк фестиваль в парке отменили", "Кастрация и стерилизация бездомных животных за счёт района",
+    "Пляж закрыли на всё лето", "Скажите, когда дадут воду", "Хохлома на ярмарке была красивая",
+    "Пришлите кол-во заявок на 3*4 метра", "Цена 100*2 руб",
+]
+
+
+@pytest.mark.parametrize("text", NEW_TRAPS)
+def test_new_families_leave_legitimate_text_clean(clf: Classifier, text: str) -> None:
+    v = clf.classify(text)
+    assert v.labels == (), (text, v.reasons)
+
+
+def test_masked_obscenity_stays_obscene_not_masked_insult(clf: Classifier) -> None:
+    v = clf.classify("Пи**ец полный с этой управляйкой")
+    assert v.labels == ("obscene",)
+
+
+def test_call_to_violence_that_is_illegal_is_not_also_insult(clf: Classifier) -> None:
+    v = clf.classify("Этих чиновников надо расстрелять всех до одного")
+    assert "illegal" in v.labels and "insult" not in v.labels

@@ -34,6 +34,9 @@ class Classifier:
         ob = obscene.find(norm)
         ins = insult.find(norm)
         ill = illegal.find(norm)
+        if ill and ins:  # a call to violence that is illegal is labelled illegal, not insult
+            ins = [h for h in ins if h.rule != "phrase:violence"
+                   or not any(i.start < h.end and h.start < i.end for i in ill)]
         domains = (*self.own_domains, *own_domains)
         sp = spam.find(norm, own_domains=domains, repeated_by=repeated_by,
                        claimed=[(h.start, h.end) for h in ob])

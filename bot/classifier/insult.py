@@ -8,10 +8,12 @@ when addressed to someone or placed next to an official's title.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .hits import Hit
 from .lexicon import sections
 from .normalize import Normalized
+from .obscene import resolve as _obscene_resolve
 
 LABEL = "insult"
 
@@ -28,6 +30,14 @@ _AMBIG_RE = _word_re(_S["ambiguous"])
 _VULGAR_RE = _word_re(_S["vulgar"])
 _INFIX_RE = _word_re(_S["infix"])
 _MILD_RE = _word_re(_S["mild"])
+_EUPH_RE = _word_re(_S["euphemism"])
+_VIOLENCE_RE = _word_re(_S["violence"])
+# Strong words stay rude even about oneself or in a comparison ("я как дебил"); the guard
+# below keeps only the mild ones ("я дурак", "как идиот") clean.
+_STRONG_RE = re.compile(r"муда|мудил|д[еи]бил|мраз|сук|сучк|твар|ублюд|гнид|чмо|шлюх|пид[оаеи]р|пидр|говн|гавн|гондон")
+# A masked word ("д*бил", "у#од", "мр*зь"): letters on both sides of one mask run.
+_MASKED_RE = re.compile(r"(?<![\w*#%@])[а-я]+[*#%]{1,3}[а-я]+(?![\w*#%@])")
+_ALPHABET = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 _ALL_WORDS_RE = re.compile(r"^(?:" + "|".join((*_S["person"], *_S["obscene"], *_S["vulgar"])) + r")$")
 _PHRASE_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["phrase"]) + r")(?![а-я])")
 _IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
@@ -62,8 +72,13 @@ def find(norm: Normalized) -> list[Hit]:
         return any(s <= a and b <= e + 20 for s, e in idioms)
 
     for m in _PERSON_RE.finditer(text):
-        if not in_idiom(*m.span()) and not _self_or_comparison(text, m.start()):
+        if in_idiom(*m.span()):
+            continue
+        if not _self_or_comparison(text, m.start()):
             hits.append(Hit(LABEL, "lexicon:insult", m.start(), m.end(), m.group(0), "оскорбительное слово", 0.85))
+        elif _STRONG_RE.match(m.group(0)):
+            hits.append(Hit(LABEL, "lexicon:rude-self", m.start(), m.end(), m.group(0),
+                            "грубое слово (о себе или в сравнении)", 0.6))
     for m in _OBSCENE_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:obscene-insult", m.start(), m.end(), m.group(0),
                         "нецензурное оскорбление", 0.9))
@@ -82,6 +97,18 @@ def find(norm: Normalized) -> list[Hit]:
         hits.append(Hit(LABEL, "phrase:insult", m.start(), m.end(), m.group(0), "оскорбительное выражение", 0.8))
     for m in _VULGAR_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:vulgar", m.start(), m.end(), m.group(0), "грубое, вульгарное слово", 0.6))
+    for m in _EUPH_RE.finditer(text):
+        hits.append(Hit(LABEL, "lexicon:euphemism", m.start(), m.end(), m.group(0),
+                        "смягчённый или искажённый мат", 0.6))
+    for m in _VIOLENCE_RE.finditer(text):
+        hits.append(Hit(LABEL, "phrase:violence", m.start(), m.end(), m.group(0),
+                        "пожелание расправы над людьми", 0.7))
+    if "*" in text or "#" in text or "%" in text:
+        for m in _MASKED_RE.finditer(text):
+            word = unmask(m.group(0))
+            if word:
+                hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
+                                "замаскированное оскорбительное или грубое слово", 0.8))
     for m in _INFIX_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:insult-compound", m.start(), m.end(), m.group(0),
                         "слово с оскорбительным или вульгарным корнем", 0.75))
@@ -99,6 +126,26 @@ def find(norm: Normalized) -> list[Hit]:
                 hits.append(Hit(LABEL, "lexicon:insult-stretched", m.start(), m.end(), word,
                                 "оскорбительное или грубое слово с растянутыми буквами", 0.7))
     return hits
+
+
+@lru_cache(maxsize=4096)
+def unmask(token: str) -> str | None:
+    """The insult or vulgar word a masked token stands for ("д*бил" → "дебил"), or None.
+    Each mask character stands for one letter; a single one also for two ("у*лю*ок" no)."""
+    parts = re.split(r"[*#%]+", token)
+    if _obscene_resolve(token) is not None:  # masked мат ("пи**ец", "бл*ть") is obscene's
+        return None
+    if len(parts) != 2 or len(parts[0]) + len(parts[1]) < 3:
+        return None
+    n = len(token) - len(parts[0]) - len(parts[1])
+    fills = [a for a in _ALPHABET] if n == 1 else []
+    if n <= 2:
+        fills += [a + b for a in _ALPHABET for b in _ALPHABET]
+    for f in fills:
+        word = parts[0] + f + parts[1]
+        if _ALL_WORDS_RE.match(word):
+            return word
+    return None
 
 
 def _self_or_comparison(text: str, start: int) -> bool:
