@@ -339,3 +339,35 @@ def test_masked_obscenity_stays_obscene_not_masked_insult(clf: Classifier) -> No
 def test_call_to_violence_that_is_illegal_is_not_also_insult(clf: Classifier) -> None:
     v = clf.classify("Этих чиновников надо расстрелять всех до одного")
     assert "illegal" in v.labels and "insult" not in v.labels
+
+
+GLUED_AND_MORE = [
+    ("Опять этот концертблядский до ночи", "obscene", "root:glued"),
+    ("Ну ихнахуй с такими ремонтами", "obscene", "root:glued"),
+    ("ахахасука опять света нет", "insult", "lexicon:insult-glued"),
+    ("Долбаная яма на Советской", "insult", "lexicon:euphemism"),
+    ("Гребаный автобус опять не пришёл", "insult", "lexicon:euphemism"),
+    ("Набить его рожу мало", "insult", "phrase:insult"),
+    ("Таким пулю в лоб", "insult", "phrase:violence"),
+    ("Ушлёпки опять сломали качели", "insult", "lexicon:insult"),
+    ("Поступили по-мудацки с жильцами", "insult", "lexicon:insult"),
+]
+
+
+@pytest.mark.parametrize(("text", "label", "rule"), GLUED_AND_MORE)
+def test_glued_words_euphemisms_and_slurs(clf: Classifier, text: str, label: str, rule: str) -> None:
+    v = clf.classify(text)
+    assert label in v.labels, (text, v.reasons)
+    r = next((r for r in v.reasons if r.rule == rule), None)
+    assert r is not None and text[r.start:r.end] == r.fragment, (text, v.reasons)
+
+
+GLUE_TRAPS = ["Нельзя ослаблять контроль за подрядчиком", "Прошу не оскорблять сотрудников",
+              "Сукачёв обещал приехать", "Гребной канал закрыли на ремонт", "Его пристрелили в девяностые, говорят",
+              "Собак надо стерилизовать, а не убивать"]
+
+
+@pytest.mark.parametrize("text", GLUE_TRAPS)
+def test_glue_and_violence_traps_stay_clean(clf: Classifier, text: str) -> None:
+    v = clf.classify(text)
+    assert v.labels == (), (text, v.reasons)

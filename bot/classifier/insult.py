@@ -38,6 +38,8 @@ _STRONG_RE = re.compile(r"муда|мудил|д[еи]бил|мраз|сук|с�
 # A masked word ("д*бил", "у#од", "мр*зь"): letters on both sides of one mask run.
 _MASKED_RE = re.compile(r"(?<![\w*#%@])[а-я]+[*#%]{1,3}[а-я]+(?![\w*#%@])")
 _ALPHABET = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+# "сука" glued to a neighbour after a lost space ("ахахасука", "сукасукасука").
+_GLUED_RE = re.compile(r"(?<![а-яa-z0-9])(?:[а-я]{3,}сук[аи]|сука(?:сука)+)(?![а-яa-z0-9])")
 _ALL_WORDS_RE = re.compile(r"^(?:" + "|".join((*_S["person"], *_S["obscene"], *_S["vulgar"])) + r")$")
 _PHRASE_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["phrase"]) + r")(?![а-я])")
 _IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
@@ -109,6 +111,10 @@ def find(norm: Normalized) -> list[Hit]:
             if word:
                 hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
                                 "замаскированное оскорбительное или грубое слово", 0.8))
+    if "сук" in text:
+        for m in _GLUED_RE.finditer(text):
+            hits.append(Hit(LABEL, "lexicon:insult-glued", m.start(), m.end(), m.group(0),
+                            "оскорбительное слово, слитое с соседним", 0.75))
     for m in _INFIX_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:insult-compound", m.start(), m.end(), m.group(0),
                         "слово с оскорбительным или вульгарным корнем", 0.75))

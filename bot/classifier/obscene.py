@@ -39,6 +39,7 @@ _ROOT_FULL = re.compile(
     r")$"
 )
 _ROOT_NAMES = {"pizd": "пизд", "huy": "хуй", "eb": "еб", "blya": "бля"}
+# rules "root:glued" come from _GLUED_RE below
 
 _EXCEPTIONS = re.compile("^(?:" + "|".join(lines("obscene_exceptions.txt")) + ")")
 
@@ -137,6 +138,8 @@ def find(norm: Normalized) -> list[Hit]:
             tok2 = _collapse(tok)
             root = root_of(tok2) if tok2 != tok else None
             tok = tok2
+            if root is None and _GLUED_RE.search(tok):
+                root = "glued"
         if root:
             hits.append(Hit(LABEL, f"root:{root}", m.start(), m.end(), tok, "нецензурное слово", 0.95))
             taken.append((m.start(), m.end()))
@@ -178,6 +181,9 @@ _ABBREV_RE = re.compile(r"(?<![\w*@#$%.\-/])(?:пзд[а-я]*|бл)(?![\w*@#$%.\
 _HANDLE_OR_URL = re.compile(r"[a-z0-9]@|_|[a-z]{2,}\.(?:ru|рф|com|net|org|io|me|su|info|online|ly|cc)\b")
 _DOT_MASK = re.compile(r"[.*#%_@]+")
 _REPEAT = re.compile(r"(.)\1+")
+# мат glued to a neighbouring word after a lost space ("анимеблядь", "ихнахуй", "вапщехуйня"):
+# these letter sequences occur in no innocent Russian word, unlike "блять" ("ослаблять").
+_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]")
 
 
 def _collapse(s: str) -> str:
