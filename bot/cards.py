@@ -32,8 +32,9 @@ BAN_DAYS_RU = {1: "1 день", 7: "7 дней", 30: "30 дней", None: "на�
 @dataclass(frozen=True)
 class Button:
     text: str
-    action: str  # approve | handled | delete | ban_menu | ban | cancel | restore | unban
+    action: str  # approve | handled | delete | ban_menu | ban | cancel | restore | unban | expand
     params: dict[str, Any] = field(default_factory=dict)
+    item_id: int | None = None  # set on digest buttons, which act on one of several items
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,18 @@ async def _apply(services: Services, conn: asyncpg.Connection, button: asyncpg.R
     actor = f"tg:{staff.user_id}"
     tz = services.config.tz
 
+    if action == "expand":
+        moved = await conn.execute(
+            "UPDATE cards SET message_id = NULL, in_digest = false, expanded = true, sent_revision = 0"
+            " WHERE item_id = $1 AND in_digest", button["item_id"])
+        if moved == "UPDATE 0":
+            return Answer("Эта запись уже открыта отдельной карточкой.")
+        await conn.execute(  # the digest is drawn again without the item
+            "UPDATE items SET revision = revision + 1 WHERE id IN"
+            " (SELECT item_id FROM cards WHERE chat_id = $1 AND message_id = $2)",
+            button["chat_id"], button["message_id"])
+        return Answer("Открываю отдельной карточкой — она придёт следующим сообщением.")
+
     if action in ("ban_menu", "cancel"):
         row = await _claim(conn, button, "menu = $3, revision = revision + 1", "ban" if action == "ban_menu" else None)
         if row is None:

@@ -42,13 +42,14 @@ BATCH = 50
 
 
 async def _claim(services: Services, limit: int) -> list[asyncpg.Record]:
-    return await services.db.fetch(
+    rows = await services.db.fetch(
         "UPDATE events SET attempts = attempts + 1, retry_at = now() + $1::interval"
         " WHERE id IN (SELECT id FROM events WHERE status = 'new' AND retry_at <= now()"
         "              ORDER BY id FOR UPDATE SKIP LOCKED LIMIT $2)"
         " RETURNING id, network, community_id, event_id, type, payload, attempts",
         LEASE, limit,
     )
+    return sorted(rows, key=lambda r: r["id"])  # RETURNING keeps no order; events apply in arrival order
 
 
 def _parse(services: Services, row: asyncpg.Record) -> tuple[Community, NetworkEvent]:

@@ -1,0 +1,62 @@
+"""Digest cards: under a flood, several new items share one work-chat message.
+
+Telegram allows about 20 messages a minute in a group. When more cards are waiting than that budget
+can clear quickly, the notifier sends up to DIGEST_SIZE items of one community as a single numbered
+message with a row of buttons per item: keep, delete, or «Открыть» to get the item as a full card
+(for a ban, or a closer look). Decisions made here edit the digest, like any card.
+"""
+
+from __future__ import annotations
+
+import html
+from zoneinfo import ZoneInfo
+
+from bot.cards import KIND_RU, LABEL_RU, Button, Card
+from bot.domain import Item, ItemStatus
+
+DIGEST_THRESHOLD = 10  # unsent cards waiting before new ones are grouped
+DIGEST_SIZE = 8
+PREVIEW = 140
+
+_STATUS = {
+    ItemStatus.APPROVED: "✅ оставлено",
+    ItemStatus.DELETED: "🗑 удалено",
+    ItemStatus.BANNED: "⛔ удалено, автор заблокирован",
+    ItemStatus.REMOVED: "🗑 удалено в VK",
+}
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
+
+
+def render_digest(entries: list[tuple[Item, bool]], *, community_name: str, tz: ZoneInfo) -> Card:
+    """`entries` are (item, busy) in the order they were numbered when the digest was first sent."""
+    lines = [f"<b>📥 Поток комментариев</b> · {html.escape(community_name, quote=False)}",
+             f"<i>{len(entries)} новых сразу — показываю вместе, чтобы не превысить лимит Telegram.</i>", ""]
+    rows: list[tuple[Button, ...]] = []
+    for number, (item, busy) in enumerate(entries, start=1):
+        author = html.escape(item.author.name or f"id{item.author.id}", quote=False)
+        labels = ", ".join(LABEL_RU.get(label, label) for label in item.labels)
+        line = (f"<b>{number}.</b> {author} ({KIND_RU[item.kind]}): «{html.escape(_preview(item.text), quote=False)}»"
+                + (f" ⚠️ <b>{labels}</b>" if labels else ""))
+        if busy:
+            line += " — ⏳ выполняется…"
+        elif item.status in _STATUS:
+            who = html.escape(item.decided_by or "", quote=False)
+            line += f" — {_STATUS[item.status]}" + (f" ({who})" if who else "")
+        if item.note and not busy and item.status is ItemStatus.OPEN:
+            line += f"\n    {html.escape(item.note, quote=False)}"
+        lines.append(line)
+        if busy:
+            continue
+        if item.status is ItemStatus.OPEN:
+            keep = Button(f"✅ {number}", "approve" if item.kind.is_comment else "handled", item_id=item.id)
+            row = [keep]
+            if item.kind.is_comment:
+                row.append(Button(f"🗑 {number}", "delete", item_id=item.id))
+            row.append(Button(f"📄 {number}", "expand", item_id=item.id))
+            rows.append(tuple(row))
+    lines += ["", "✅ — оставить, 🗑 — удалить, 📄 — открыть отдельной карточкой (там же «Бан»)."]
+    return Card("\n".join(lines), tuple(rows))

@@ -1,0 +1,38 @@
+"""Under a flood, new items are grouped into digest cards instead of falling behind the chat limit."""
+
+from __future__ import annotations
+
+from tests.conftest import GROUP_ID, Stack, labels, wall_comment
+
+
+async def test_a_flood_becomes_a_digest_with_working_buttons(stack: Stack) -> None:
+    # Fourteen comments arrive while the service is only answering VK, then it starts processing.
+    await stack.stop_service()
+    await stack.start_service(loops=False)
+    for number in range(14):
+        await stack.event("wall_reply_new", wall_comment(100 + number, f"Комментарий из потока номер {number}"))
+    await stack.stop_service()
+    await stack.start_service()
+
+    digest = await stack.wait_card("Поток комментариев")
+    await stack.wait_for(lambda: len(stack.cards()) == 7, what="one digest and six cards")
+    assert digest["text"].count("Комментарий из потока номер") == 8
+    assert labels(digest)[:3] == ["✅ 1", "🗑 1", "📄 1"]
+    singles = [c for c in stack.cards() if "Поток комментариев" not in c["text"]]
+    assert len(singles) == 6 and all("✅ Оставить" in labels(c) for c in singles)
+    assert sum(c["text"].count("Комментарий из потока номер") for c in stack.cards()) == 14, "none lost or doubled"
+
+    # Delete the second item straight from the digest.
+    await stack.press(digest, "🗑 2")
+    digest = await stack.wait_card("Поток комментариев", where=lambda c: "удалено (Мария Захарова)" in c["text"])
+    deletes = [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
+    assert [c["params"]["comment_id"] for c in deletes] == ["101"]
+    assert "🗑 2" not in labels(digest)
+
+    # Open the third as a card of its own, to ban its author.
+    await stack.press(digest, "📄 3")
+    card = await stack.wait_card("номер 2", where=lambda c: "Поток комментариев" not in c["text"])
+    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+    digest = await stack.wait_card("Поток комментариев", where=lambda c: "номер 2" not in c["text"])
+    assert digest["text"].count("Комментарий из потока номер") == 7
+    assert f"wall-{GROUP_ID}" not in digest["buttons"].__repr__()
