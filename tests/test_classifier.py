@@ -351,6 +351,14 @@ GLUED_AND_MORE = [
     ("Таким пулю в лоб", "insult", "phrase:violence"),
     ("Ушлёпки опять сломали качели", "insult", "lexicon:insult"),
     ("Поступили по-мудацки с жильцами", "insult", "lexicon:insult"),
+    ("Таких казнить надо", "insult", "phrase:violence"),
+    ("Руки бы нахрен выдернуть этому сварщику", "insult", "phrase:violence"),
+    ("Набил бы им обоим морду", "insult", "phrase:insult"),
+    ("Опять говнотрубы положили", "insult", "lexicon:vulgar"),
+    ("Мазафака, опять пробки", "insult", "lexicon:euphemism"),
+    ("Какой-то киноДРОЧЕР писал", "insult", "lexicon:insult-compound"),
+    ("Какой козел поставил машину на газон?", "insult", "lexicon:insult-addressed"),
+    ("Йебаный ремонт", "obscene", "root:еб"),
 ]
 
 
@@ -364,7 +372,8 @@ def test_glued_words_euphemisms_and_slurs(clf: Classifier, text: str, label: str
 
 GLUE_TRAPS = ["Нельзя ослаблять контроль за подрядчиком", "Прошу не оскорблять сотрудников",
               "Сукачёв обещал приехать", "Гребной канал закрыли на ремонт", "Его пристрелили в девяностые, говорят",
-              "Собак надо стерилизовать, а не убивать"]
+              "Собак надо стерилизовать, а не убивать",
+              "Локдаун отменили, а автобусы не вернули", "Йемен далеко"]
 
 
 @pytest.mark.parametrize("text", GLUE_TRAPS)
