@@ -380,3 +380,19 @@ GLUE_TRAPS = ["Нельзя ослаблять контроль за подря�
 def test_glue_and_violence_traps_stay_clean(clf: Classifier, text: str) -> None:
     v = clf.classify(text)
     assert v.labels == (), (text, v.reasons)
+
+
+def test_grouped_alternation_matches_like_the_plain_one() -> None:
+    import re
+
+    from bot.classifier.lexicon import alternation, sections
+
+    entries = sections("insult.txt")["person"] + sections("insult.txt")["vulgar"]
+    plain = re.compile(r"(?<![а-я])(?:" + "|".join(entries) + r")(?![а-я])")
+    grouped = re.compile(r"(?<![а-я])(?:" + alternation(entries) + r")(?![а-я])")
+    assert grouped.pattern != plain.pattern
+    text = "ты идиот и дебил, дегенерат, а дороги говно, жопа, засранец; дерево, дом, идея, сразу"
+    assert [m.span() for m in grouped.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert alternation(["аб|ав", "аг"]) == "а(?:б|в|г)"
+    # no alternative moves across an entry that starts with a group or a class
+    assert alternation(["аб|ав", "(?:на)?срать", "аг"]) == "а(?:б|в)|(?:на)?срать|аг"

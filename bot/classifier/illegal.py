@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .hits import Hit
-from .lexicon import sections
+from .lexicon import alternation, sections
 from .normalize import Normalized
 
 LABEL = "illegal"
@@ -18,12 +18,12 @@ _S = sections("illegal.txt")
 
 
 def _re(name: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![а-яa-z0-9])(?:" + "|".join(_S[name]) + r")(?![а-яa-z0-9])")
+    return re.compile(r"(?<![а-яa-z0-9])(?:" + alternation(_S[name]) + r")(?![а-яa-z0-9])")
 
 
 _DRUG_STRONG = _re("drug_strong")
 _DRUG_WEAK = _re("drug_weak")
-_SALE = re.compile(r"(?<![а-яa-z0-9])(?:" + "|".join(_S["sale"]) + r")")
+_SALE = re.compile(r"(?<![а-яa-z0-9])(?:" + alternation(_S["sale"]) + r")")
 _PATTERNS = (
     ("threat", _re("threat"), "угроза расправой", 0.9),
     ("violence-call", _re("violence_call"), "призыв к насилию или беспорядкам", 0.9),

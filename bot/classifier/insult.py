@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from .hits import Hit
-from .lexicon import sections
+from .lexicon import alternation, sections
 from .normalize import Normalized
 from .obscene import resolve as _obscene_resolve
 
@@ -21,7 +21,7 @@ _S = sections("insult.txt")
 
 
 def _word_re(entries: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<![а-яa-z0-9])(?:" + "|".join(entries) + r")(?![а-яa-z0-9])")
+    return re.compile(r"(?<![а-яa-z0-9])(?:" + alternation(entries) + r")(?![а-яa-z0-9])")
 
 
 _PERSON_RE = _word_re(_S["person"])
@@ -40,8 +40,8 @@ _MASKED_RE = re.compile(r"(?<![\w*#%@])[а-я]+[*#%]{1,3}[а-я]+(?![\w*#%@])")
 _ALPHABET = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 # "сука" glued to a neighbour after a lost space ("ахахасука", "сукасукасука").
 _GLUED_RE = re.compile(r"(?<![а-яa-z0-9])(?:[а-я]{3,}сук[аи]|сука(?:сука)+)(?![а-яa-z0-9])")
-_ALL_WORDS_RE = re.compile(r"^(?:" + "|".join((*_S["person"], *_S["obscene"], *_S["vulgar"])) + r")$")
-_PHRASE_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["phrase"]) + r")(?![а-я])")
+_ALL_WORDS_RE = re.compile(r"^(?:" + alternation((*_S["person"], *_S["obscene"], *_S["vulgar"])) + r")$")
+_PHRASE_RE = re.compile(r"(?<![а-я])(?:" + alternation(_S["phrase"]) + r")(?![а-я])")
 _IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
 
 # Address or a person-target near an ambiguous word ("ты козел", "мэр — свинья").

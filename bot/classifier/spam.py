@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from . import spam_model
 from .hits import Hit
-from .lexicon import lines
+from .lexicon import alternation, lines
 from .normalize import _HOMOGLYPH, Normalized
 
 LABEL = "spam"
@@ -65,7 +65,7 @@ def _load_categories() -> list[tuple[str, float, str, re.Pattern[str]]]:
             cats.append((name, float(weight), mode, note, []))
         else:
             cats[-1][4].append(line)
-    return [(n, w, mode, note, re.compile(r"(?<![а-яa-z0-9@_])(?:" + "|".join(rx) + r")(?![а-яa-z0-9])"))
+    return [(n, w, mode, note, re.compile(r"(?<![а-яa-z0-9@_])(?:" + alternation(rx) + r")(?![а-яa-z0-9])"))
             for n, w, mode, note, rx in cats]
 
 
