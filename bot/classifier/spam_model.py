@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from importlib import resources
 
 from .hits import Hit
@@ -71,7 +72,7 @@ class Model:
     w_max: float = 0.8
 
     def prob(self, feats: Iterable[str]) -> float:
-        z = self.bias + sum(self.weights.get(f, 0.0) for f in feats)
+        z = self.bias + sum(map(self.weights.get, feats, repeat(0.0)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def dump(self) -> str:
