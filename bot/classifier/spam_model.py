@@ -13,8 +13,8 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import repeat
 from importlib import resources
+from itertools import repeat
 
 from .hits import Hit
 from .normalize import _HOMOGLYPH
