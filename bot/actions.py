@@ -8,7 +8,6 @@ errors are retried with backoff; permanent ones are shown on the card in plain R
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 import asyncpg
 
 from bot import audit, feedback, items
-from bot.db import DatabaseUnavailable
 from bot.domain import Action, BanReason, Item, ItemStatus
+from bot.loops import drain_forever
 from bot.networks import NetworkError
 from bot.services import Services
 
@@ -182,16 +181,4 @@ async def _failed(services: Services, row: asyncpg.Record, item: Item, action: A
 
 async def executor_loop(services: Services, *, idle: float = 1.0) -> None:
     """Runs due actions as they come; wakes on a new action or every `idle` seconds for retries."""
-    while True:
-        services.actions_ready.clear()  # before draining, so that a wake-up during the drain is not lost
-        try:
-            while await run_one(services):
-                pass
-        except DatabaseUnavailable as exc:
-            log.error("actions: database unavailable: %s", exc)
-        except Exception:
-            log.exception("actions: unexpected error")
-        try:
-            await asyncio.wait_for(services.actions_ready.wait(), idle)
-        except TimeoutError:
-            pass
+    await drain_forever("actions", lambda: run_one(services), services.actions_ready, idle=idle)

@@ -7,7 +7,6 @@ the network's own ids), so a second run of the same event changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from bot.domain import (
     NetworkEvent,
 )
 from bot.judge import Judgement, decide_policy
+from bot.loops import drain_forever
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -262,18 +262,6 @@ async def _unblocked(conn: asyncpg.Connection, event: AuthorUnblocked) -> str:
     return f"author unblocked ({updated.split()[-1]} cards)"
 
 
-async def worker_loop(services: Services, *, idle: float = 5.0) -> None:
+async def worker_loop(services: Services, *, idle: float = 1.0) -> None:
     """Drains the inbox; wakes on a new event (in-process or NOTIFY) or every `idle` seconds."""
-    while True:
-        services.events_ready.clear()  # before draining, so that a wake-up during the drain is not lost
-        try:
-            while await process_batch(services):
-                pass
-        except DatabaseUnavailable as exc:
-            log.error("intake: database unavailable: %s", exc)
-        except Exception:
-            log.exception("intake: unexpected error")
-        try:
-            await asyncio.wait_for(services.events_ready.wait(), idle)
-        except TimeoutError:
-            pass
+    await drain_forever("intake", lambda: process_batch(services), services.events_ready, idle=idle)

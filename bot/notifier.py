@@ -28,8 +28,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 
 from bot import items
 from bot.cards import Card, render
-from bot.db import DatabaseUnavailable
 from bot.digest import DIGEST_SIZE, DIGEST_THRESHOLD, render_digest
+from bot.loops import drain_forever
 from bot.ratelimit import SlidingWindow
 from bot.services import Services
 
@@ -190,17 +190,4 @@ class Notifier:
             " WHERE item_id = ANY($1)", item_ids, float(delay), attempts, error[:500])
 
     async def run(self, *, idle: float = 2.0) -> None:
-        services = self.services
-        while True:
-            services.cards_ready.clear()  # before draining, so that a wake-up during the drain is not lost
-            try:
-                while await self.sync_one():
-                    pass
-            except DatabaseUnavailable as exc:
-                log.error("notifier: database unavailable: %s", exc)
-            except Exception:
-                log.exception("notifier: unexpected error")
-            try:
-                await asyncio.wait_for(services.cards_ready.wait(), idle)
-            except TimeoutError:
-                pass
+        await drain_forever("notifier", self.sync_one, self.services.cards_ready, idle=idle)

@@ -27,6 +27,7 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.ConnectionFailureError,
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InternalClientError,  # a connection left broken by a server-side kill
 )
 
 
@@ -56,12 +57,14 @@ class Database:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         try:
-            conn = await self.pool.acquire(timeout=10)
+            conn = await self.pool.acquire(timeout=5)
         except Exception as exc:  # whatever stops us getting a connection, the database is not there
             raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
         try:
             yield conn
         except UNAVAILABLE_ERRORS as exc:
+            with contextlib.suppress(Exception):
+                conn.terminate()  # never hand a broken connection to the next caller
             raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
         finally:
             with contextlib.suppress(Exception):
