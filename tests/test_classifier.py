@@ -396,3 +396,62 @@ def test_grouped_alternation_matches_like_the_plain_one() -> None:
     assert alternation(["аб|ав", "аг"]) == "а(?:б|в|г)"
     # no alternative moves across an entry that starts with a group or a class
     assert alternation(["аб|ав", "(?:на)?срать", "аг"]) == "а(?:б|в)|(?:на)?срать|аг"
+
+
+# --- spelling-tolerant second pass (phonetic skeleton) ------------------------------------
+
+def test_skeleton_merges_what_russian_pronunciation_merges() -> None:
+    from bot.classifier.fuzzy import skeleton
+
+    assert skeleton("предурок") == skeleton("придурок")  # е/и
+    assert skeleton("казел") == skeleton("козел")  # о/а
+    assert skeleton("идиод") == skeleton("идиот")  # final д/т
+    assert skeleton("мразь") == skeleton("мраз")  # ь dropped
+    assert skeleton("шаллава") == skeleton("шалава")  # double consonant
+    assert skeleton("дэбил") == skeleton("дебил")  # э/е
+    assert skeleton("идиод", final=False) != skeleton("идиот", final=False)  # devoicing only at the end
+
+
+@pytest.mark.parametrize("text,form", [
+    ("ты предурок", "придурок"), ("Ну ты и идиод", "идиот"), ("стирва старая", "стерва"),
+    ("эти скатина опять", "скотина"), ("гавнюки все", "говнюк"), ("ДЭБИЛЫ!!!", "дибилы"),
+    ("падонки", "подонки"), ("какой казёл поставил машину на газон", "козел"),
+])
+def test_misspelt_insults_are_caught_and_say_so(clf: Classifier, text: str, form: str) -> None:
+    v = clf.classify(text)
+    assert "insult" in v.labels, (text, v.reasons)
+    r = next(r for r in v.reasons if "misspelt" in r.rule)
+    assert "с ошибкой в написании" in r.note_ru
+    from bot.classifier.fuzzy import skeleton
+
+    assert skeleton(r.normalized.replace("ё", "е"), final=False)[:4] == skeleton(form, final=False)[:4]
+
+
+def test_misspelt_obscene_insult_is_obscene_too(clf: Classifier) -> None:
+    v = clf.classify("ну ты и далбаеп")
+    assert v.labels == ("obscene", "insult"), v.reasons
+    assert {r.rule for r in v.reasons} >= {"lexicon:obscene-misspelt", "lexicon:obscene-insult-misspelt"}
+
+
+FUZZY_TRAPS = [
+    "У него большая галава", "Голова болит", "Прибор учёта сломался", "Прошло много лет, годами ждём",
+    "Погоня за нарушителем", "Скаты в океанариуме", "Купил ватник на рынке", "Барон Мюнхгаузен",
+    "Суп с укропом", "Яблоня зацвела", "Критяне и афиняне", "Атрибуты праздника",
+    "Гуманитарная помощь Нигерии", "Коммуникации прокладывают", "Поддонки с кирпичом во дворе",
+    "Дебелая купчиха на картине", "Этот счётчик негоден", "Снег порошей", "Свалочный газ",
+    "Казалось бы, всё", "Козлов Иван Петрович, депутат", "Идиома про быка",
+]
+
+
+@pytest.mark.parametrize("text", FUZZY_TRAPS)
+def test_words_near_an_insult_skeleton_stay_clean(clf: Classifier, text: str) -> None:
+    v = clf.classify(text)
+    assert not {"insult", "obscene"} & set(v.labels), (text, v.reasons)
+
+
+def test_fuzzy_lexicon_skips_short_stems() -> None:
+    from bot.classifier.insult import FUZZY
+
+    assert FUZZY.lookup("годам") is None  # "гад(?:ам)" has a 3-letter stem: never fuzzy
+    assert FUZZY.lookup("урады") is None
+    assert FUZZY.lookup("идиоты") is not None

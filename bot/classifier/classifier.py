@@ -33,6 +33,9 @@ class Classifier:
         norm = normalize(text)
         ob = obscene.find(norm)
         ins = insult.find(norm)
+        if any(h.label == "obscene" for h in ins):  # a misspelt мат noun is obscene too
+            ob = [*ob, *(h for h in ins if h.label == "obscene")]
+            ins = [h for h in ins if h.label != "obscene"]
         ill = illegal.find(norm)
         if ill and ins:  # a call to violence that is illegal is labelled illegal, not insult
             ins = [h for h in ins if h.rule != "phrase:violence"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .fuzzy import FuzzyLexicon
 from .hits import Hit
 from .lexicon import alternation, sections
 from .normalize import Normalized
@@ -41,6 +42,9 @@ _ALPHABET = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 # "сука" glued to a neighbour after a lost space ("ахахасука", "сукасукасука").
 _GLUED_RE = re.compile(r"(?<![а-яa-z0-9])(?:[а-я]{3,}сук[аи]|сука(?:сука)+)(?![а-яa-z0-9])")
 _ALL_WORDS_RE = re.compile(r"^(?:" + alternation((*_S["person"], *_S["obscene"], *_S["vulgar"])) + r")$")
+# Second pass: misspelt words of these sections, by phonetic skeleton (see fuzzy.py).
+FUZZY = FuzzyLexicon({k: _S[k] for k in ("person", "obscene", "ambiguous")})
+_TOKEN_RE = re.compile(r"(?<![а-яa-z0-9*#%@])[а-я]{5,}(?![а-яa-z0-9*#%@])")
 _PHRASE_RE = re.compile(r"(?<![а-я])(?:" + alternation(_S["phrase"]) + r")(?![а-я])")
 _IDIOM_RE = re.compile(r"(?<![а-я])(?:" + "|".join(_S["idiom"]) + r")")
 
@@ -85,17 +89,44 @@ def find(norm: Normalized) -> list[Hit]:
     for m in _OBSCENE_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:obscene-insult", m.start(), m.end(), m.group(0),
                         "нецензурное оскорбление", 0.9))
-    ambig = list(_AMBIG_RE.finditer(text))
-    for m in ambig:
+    ambig = [(m.start(), m.end(), m.group(0), False) for m in _AMBIG_RE.finditer(text)]
+    # Misspelt words ("предурок", "казёл", "идиод"): tokens that no exact rule matched.
+    taken = [(h.start, h.end) for h in hits]
+    taken += [(a, b) for a, b, _, _ in ambig]
+    for m in _TOKEN_RE.finditer(text):
         a, b = m.span()
+        if any(s < b and a < e for s, e in taken):
+            continue
+        found = FUZZY.lookup(m.group(0))
+        if found is None or in_idiom(a, b) or _proper_noun(norm, a, b):
+            continue
+        section, form = found
+        if section == "ambiguous":
+            ambig.append((a, b, form, True))
+        elif section == "obscene":
+            hits.append(Hit(LABEL, "lexicon:obscene-insult-misspelt", a, b, form,
+                            "нецензурное оскорбление (с ошибкой в написании)", 0.85))
+            hits.append(Hit("obscene", "lexicon:obscene-misspelt", a, b, form,
+                            "нецензурное слово (с ошибкой в написании)", 0.85))
+        elif not _self_or_comparison(text, a):
+            hits.append(Hit(LABEL, "lexicon:insult-misspelt", a, b, form,
+                            "оскорбление (с ошибкой в написании)", 0.75))
+        elif _STRONG_RE.match(form):
+            hits.append(Hit(LABEL, "lexicon:rude-self", a, b, form,
+                            "грубое слово (о себе или в сравнении; с ошибкой в написании)", 0.6))
+    for a, b, word, misspelt in ambig:
         if in_idiom(a, b) or _proper_noun(norm, a, b) or _self_or_comparison(text, a):
             continue
         ctx = _CONTEXT_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW))
         # Two ambiguous words side by side ("тупая курица") read as an insult too.
-        pair = any(abs(o.start() - b) <= 2 or abs(a - o.end()) <= 2 for o in ambig if o is not m)
+        pair = any(abs(o[0] - b) <= 2 or abs(a - o[1]) <= 2 for o in ambig if o[0] != a)
         if ctx or pair:
-            hits.append(Hit(LABEL, "lexicon:insult-addressed", a, b, m.group(0),
-                            "оскорбительное слово в адрес человека", 0.7))
+            if misspelt:
+                hits.append(Hit(LABEL, "lexicon:insult-addressed-misspelt", a, b, word,
+                                "оскорбительное слово в адрес человека (с ошибкой в написании)", 0.7))
+            else:
+                hits.append(Hit(LABEL, "lexicon:insult-addressed", a, b, word,
+                                "оскорбительное слово в адрес человека", 0.7))
     for m in _PHRASE_RE.finditer(text):
         hits.append(Hit(LABEL, "phrase:insult", m.start(), m.end(), m.group(0), "оскорбительное выражение", 0.8))
     for m in _VULGAR_RE.finditer(text):
