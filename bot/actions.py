@@ -37,12 +37,14 @@ IN_PROGRESS_RU = {
     Action.BAN: "удаляем и блокируем автора в VK…",
     Action.RESTORE: "восстанавливаем в VK…",
     Action.UNBAN: "снимаем блокировку в VK…",
+    Action.REPLY: "отправляем ответ в VK…",
 }
 FAILED_RU = {
     Action.DELETE: "Не удалось удалить",
     Action.BAN: "Не удалось заблокировать автора",
     Action.RESTORE: "Не удалось восстановить",
     Action.UNBAN: "Не удалось снять блокировку",
+    Action.REPLY: "Не удалось отправить ответ",
 }
 
 
@@ -89,6 +91,8 @@ async def _perform(services: Services, item: Item, action: Action, params: dict[
                           comment=params.get("comment", ""))
     elif action is Action.UNBAN:
         await network.unban(item.community_id, item.author.id)
+    elif action is Action.REPLY:
+        await network.reply(item, params["text"], key=params["key"])
     else:
         raise ValueError(f"{action} is not a network action")
 
@@ -118,20 +122,30 @@ async def run_one(services: Services) -> bool:
 
 async def _done(services: Services, row: asyncpg.Record, item: Item, action: Action,
                 params: dict[str, Any]) -> None:
-    status = DONE_STATUS[action]
-    if action is Action.UNBAN and not item.kind.is_comment:
-        status = ItemStatus.APPROVED  # a message stays where it was; only its author is free again
     decision = action.value
     if action is Action.BAN:
         decision = f"ban:{params['days']}" if params.get("days") else "ban:forever"
     note = params.get("note")
+    if action is Action.UNBAN and not item.kind.is_comment:
+        status = ItemStatus.APPROVED  # a message stays where it was; only its author is free again
+    elif action is Action.REPLY:
+        # Answering keeps what the citizen wrote: an open item counts as handled.
+        status = ItemStatus.APPROVED if item.status is ItemStatus.OPEN else item.status
+        note = f"💬 Ответ сообщества ({row['actor_name']}): «{params['text']}»"
+    else:
+        status = DONE_STATUS[action]
+    # A reply to an item already decided leaves the earlier decision (and who made it) on the card.
+    keep_decision = action is Action.REPLY and item.status is not ItemStatus.OPEN
     async with services.db.transaction() as conn:
         await conn.execute("UPDATE actions SET status = 'done', finished_at = now(), error = NULL WHERE id = $1",
                            row["id"])
         await conn.execute(
-            "UPDATE items SET status = $2, decision = $3, decided_by = $4, decided_at = now(), busy = false,"
-            " note = $5, decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
-            item.id, status.value, decision, row["actor_name"], note,
+            "UPDATE items SET status = $2, busy = false, note = $5, decision_seq = decision_seq + 1,"
+            " revision = revision + 1,"
+            " decision = CASE WHEN $6 THEN decision ELSE $3 END,"
+            " decided_by = CASE WHEN $6 THEN decided_by ELSE $4 END,"
+            " decided_at = CASE WHEN $6 THEN decided_at ELSE now() END WHERE id = $1",
+            item.id, status.value, decision, row["actor_name"], note, keep_decision,
         )
         if action is Action.BAN:
             until = datetime.now(UTC) + timedelta(days=params["days"]) if params.get("days") else None

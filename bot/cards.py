@@ -32,7 +32,7 @@ BAN_DAYS_RU = {1: "1 день", 7: "7 дней", 30: "30 дней", None: "на�
 @dataclass(frozen=True)
 class Button:
     text: str
-    action: str  # approve | handled | delete | ban_menu | ban | cancel | restore | unban | expand
+    action: str  # approve | handled | delete | ban_menu | ban | cancel | restore | unban | expand | reply_hint
     params: dict[str, Any] = field(default_factory=dict)
     item_id: int | None = None  # set on digest buttons, which act on one of several items
 
@@ -96,7 +96,8 @@ def _decision_line(item: Item, tz: ZoneInfo) -> str | None:
     when = f", {_when(item.decided_at, tz)}" if item.decided_at else ""
     who = html.escape(item.decided_by or "", quote=False)
     if item.status is ItemStatus.APPROVED:
-        word = {"handled": "✅ Обработано", "restore": "♻️ Восстановлено"}.get(item.decision or "", "✅ Оставлено")
+        word = {"handled": "✅ Обработано", "restore": "♻️ Восстановлено", "reply": "💬 Отвечено"}.get(
+            item.decision or "", "✅ Оставлено")
         return f"{word} — {who}{when}"
     if item.status is ItemStatus.DELETED:
         word = "🔓 Блокировка снята, комментарий удалён" if item.decision == "unban" else "🗑 Удалено"
@@ -124,12 +125,13 @@ def buttons_for(item: Item, *, busy: bool, menu: str | None) -> tuple[tuple[Butt
         )
     ban = Button("⛔ Бан", "ban_menu")
     comment = item.kind.is_comment
+    reply = ((Button("💬 Ответить", "reply_hint"),),) if item.kind.can_reply else ()
     if item.status is ItemStatus.OPEN:
         if comment:
-            return ((Button("✅ Оставить", "approve"), Button("🗑 Удалить", "delete"), ban),)
-        return ((Button("✅ Обработано", "handled"), ban),)
+            return ((Button("✅ Оставить", "approve"), Button("🗑 Удалить", "delete"), ban), *reply)
+        return ((Button("✅ Обработано", "handled"), ban), *reply)
     if item.status is ItemStatus.APPROVED:
-        return ((Button("🗑 Удалить", "delete"), ban),) if comment else ((ban,),)
+        return (((Button("🗑 Удалить", "delete"), ban),) if comment else ((ban,),)) + reply
     if item.status is ItemStatus.DELETED:
         return ((Button("♻️ Восстановить", "restore"), ban),)
     if item.status is ItemStatus.BANNED:

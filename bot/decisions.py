@@ -38,6 +38,8 @@ REFUSED = Answer("Извините, решения по карточкам пр�
                  "Если вам нужен доступ, обратитесь к администратору gospablik.", alert=True)
 INVALID = Answer("Эта кнопка недействительна. Пожалуйста, воспользуйтесь кнопками на актуальной карточке.",
                  alert=True)
+REPLY_HINT = Answer("Чтобы ответить от имени сообщества, ответьте на эту карточку (свайп или «Ответить» в меню "
+                    "сообщения) текстом ответа — он будет опубликован в VK.", alert=True)
 _LABEL_BAN_REASON = {"spam": BanReason.SPAM, "obscene": BanReason.PROFANITY, "insult": BanReason.ABUSE}
 _DONE_WORDS = {
     "approve": "оставлено", "handled": "отмечено как обработанное", "delete": "удалено", "restore": "восстановлено",
@@ -101,6 +103,9 @@ async def _apply(services: Services, conn: asyncpg.Connection, button: asyncpg.R
     params = button["params"]
     actor = f"tg:{staff.user_id}"
     tz = services.config.tz
+
+    if action == "reply_hint":
+        return REPLY_HINT
 
     if action == "expand":
         moved = await conn.execute(

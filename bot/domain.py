@@ -42,6 +42,11 @@ class ItemKind(enum.StrEnum):
     def is_comment(self) -> bool:
         return self is not ItemKind.MESSAGE
 
+    @property
+    def can_reply(self) -> bool:
+        """Kinds the community can answer from the work chat."""
+        return self in (ItemKind.WALL_COMMENT, ItemKind.MESSAGE)
+
 
 class ItemStatus(enum.StrEnum):
     """Where an item stands; the card is drawn from this."""
@@ -61,7 +66,7 @@ class Action(enum.StrEnum):
     BAN = "ban"
     RESTORE = "restore"
     UNBAN = "unban"
-    REOPEN = "reopen"
+    REPLY = "reply"
 
 
 class BanReason(enum.IntEnum):

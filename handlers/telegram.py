@@ -1,7 +1,8 @@
 """Where a button press enters: the aiogram router of the work chat.
 
 Thin on purpose: it checks that the press comes from the work chat, hands the opaque token and the
-presser to `bot.decisions.press`, and answers the callback query with what that returns.
+presser to `bot.decisions.press`, and answers the callback query with what that returns. A text
+reply to a card goes to `bot.replies.submit`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
+from bot import replies
 from bot.db import DatabaseUnavailable
 from bot.decisions import INVALID, Answer, Presser, press
 from bot.notifier import BUTTON_PREFIX
@@ -41,6 +43,21 @@ def build_router(work_chat: int) -> Router:
             answer = Answer("Сервис временно не может сохранить решение. Пожалуйста, нажмите ещё раз через минуту.",
                             alert=True)
         await query.answer(answer.text[:200], show_alert=answer.alert)
+
+    @router.message(F.chat.id == work_chat, F.reply_to_message, F.text)
+    async def on_reply(message: Message, services: Services) -> None:
+        """A moderator answers a card with Telegram's Reply: the text goes to the citizen as the community."""
+        user = message.from_user
+        replied = message.reply_to_message
+        if user is None or replied is None or not message.text:
+            return
+        try:
+            outcome = await replies.submit(services, chat_id=message.chat.id, message_id=replied.message_id,
+                                           user_id=user.id, user_name=user.full_name, text=message.text)
+        except DatabaseUnavailable as exc:
+            log.error("reply by %s: database unavailable: %s", user.id, exc)
+            return
+        log.info("reply by %s to message %s: %s", user.id, replied.message_id, outcome)
 
     @router.callback_query()
     async def on_foreign_button(query: CallbackQuery) -> None:

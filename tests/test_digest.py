@@ -32,7 +32,7 @@ async def test_a_flood_becomes_a_digest_with_working_buttons(stack: Stack) -> No
     # Open the third as a card of its own, to ban its author.
     await stack.press(digest, "📄 3")
     card = await stack.wait_card("номер 2", where=lambda c: "Поток комментариев" not in c["text"])
-    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
     digest = await stack.wait_card("Поток комментариев", where=lambda c: "номер 2" not in c["text"])
     assert digest["text"].count("Комментарий из потока номер") == 7
     assert f"wall-{GROUP_ID}" not in digest["buttons"].__repr__()

@@ -20,7 +20,7 @@ async def test_permanent_vk_error_is_shown_in_plain_russian(stack: Stack) -> Non
     await stack.press(card, "Удалить")
     card = await stack.wait_card("Нет прав", where=lambda c: "Не удалось удалить" in c["text"])
     assert "доступ запрещён" in card["text"] and "код VK 15" in card["text"]
-    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"], "the decision can be tried again"
+    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"], "the decision can be tried again"
     assert len(vk_calls(stack, "wall.deleteComment")) == 1, "a permanent error is not retried"
     audit = await stack.sql("SELECT result, detail FROM audit WHERE action = 'delete'")
     assert audit[0]["result"] == "error" and audit[0]["detail"]["code"] == 15

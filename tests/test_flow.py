@@ -21,7 +21,7 @@ async def test_comment_becomes_a_card_with_buttons(stack: Stack) -> None:
     answer = await stack.event("wall_reply_new", wall_comment(4521, "Когда отремонтируют дорогу на ул. Ленина?"))
     assert answer["status"] == 200 and answer["body"] == "ok"
     card = await stack.wait_card("Когда отремонтируют дорогу")
-    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
     text = card["text"]
     assert "ВКонтакте" in text and "Администрация Октябрьского района" in text
     assert "Иван Петров" in text  # resolved through users.get with the community token
@@ -61,7 +61,7 @@ async def test_delete_press_calls_vk_and_edits_the_card(stack: Stack) -> None:
     answer = await stack.press(card, "Восстановить")
     card = await stack.wait_card("Реклама окон", where=lambda c: "Восстановлено" in c["text"])
     assert len(vk_calls(stack, "wall.restoreComment")) == 1
-    assert labels(card) == ["🗑 Удалить", "⛔ Бан"]
+    assert labels(card) == ["🗑 Удалить", "⛔ Бан", "💬 Ответить"]
 
 
 async def test_ban_menu_bans_for_seven_days_and_deletes(stack: Stack) -> None:
@@ -107,7 +107,7 @@ async def test_approve_keeps_and_shows_who(stack: Stack) -> None:
     assert "оставлен" in answer["text"]
     card = await stack.wait_card("бездействует", where=lambda c: "Оставлено" in c["text"])
     assert "Мария Захарова" in card["text"]
-    assert labels(card) == ["🗑 Удалить", "⛔ Бан"]
+    assert labels(card) == ["🗑 Удалить", "⛔ Бан", "💬 Ответить"]
     assert not vk_calls(stack, "wall.deleteComment")
 
 
@@ -159,11 +159,11 @@ async def test_message_gets_handled_and_ban_buttons(stack: Stack) -> None:
                            "carousel": True, "lang_id": 0}}
     await stack.event("message_new", obj)
     card = await stack.wait_card("Не вывозят мусор")
-    assert labels(card) == ["✅ Обработано", "⛔ Бан"]
+    assert labels(card) == ["✅ Обработано", "⛔ Бан", "💬 Ответить"]
     assert "личное сообщение" in card["text"]
     await stack.press(card, "Обработано")
     card = await stack.wait_card("Не вывозят мусор", where=lambda c: "Обработано —" in c["text"])
-    assert labels(card) == ["⛔ Бан"]
+    assert labels(card) == ["⛔ Бан", "💬 Ответить"]
 
 
 async def test_community_own_reply_makes_no_card(stack: Stack) -> None:

@@ -40,7 +40,7 @@ async def test_auto_delete_acts_at_once_and_offers_restore(database_url: str, cl
         deletes = [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
         assert len(deletes) == 1 and deletes[0]["params"]["comment_id"] == "3"
         clean = await stack.wait_card("часы приёма")
-        assert labels(clean) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+        assert labels(clean) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
         # A person can undo the machine.
         await stack.press(card, "Восстановить")
         await stack.wait_card("без вложений", where=lambda c: "Восстановлено —" in c["text"])
@@ -68,7 +68,7 @@ async def test_dry_run_records_what_would_be_done(database_url: str, classifier:
         await stack.event("wall_reply_new", wall_comment(6, SPAM))
         card = await stack.wait_card("без вложений")
         assert "Режим проверки" in card["text"]
-        assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+        assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
         assert not [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
         audit = await stack.sql("SELECT result, actor FROM audit WHERE action = 'delete'")
         assert audit == [{"result": "dry_run", "actor": "system"}]
@@ -83,7 +83,7 @@ async def test_insults_are_never_acted_on_without_a_person(database_url: str, cl
         await stack.event("wall_reply_new", wall_comment(7, "Глава района идиот и дебил"))
         card = await stack.wait_card("идиот и дебил")
         assert "оскорбление" in card["text"]
-        assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+        assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
         assert not [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
     finally:
         await stack.close()

@@ -14,7 +14,7 @@ async def test_edit_updates_the_card_and_reopens_it(stack: Stack) -> None:
     await stack.event("wall_reply_edit", wall_comment(11, "Исправленный текст про дорогу"))
     card = await stack.wait_card("Исправленный текст")
     assert "(изменено)" in card["text"] and "снова открыта" in card["text"]
-    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
     assert stack.card_with("Хорошая новость") is None, "the same card was edited, not a new one sent"
     assert len(stack.cards()) == 1
 
@@ -30,7 +30,7 @@ async def test_deletion_by_someone_else_is_shown(stack: Stack) -> None:
 
     await stack.event("wall_reply_restore", wall_comment(12, "Удалят не через нас"))
     card = await stack.wait_card("Удалят не через нас", where=lambda c: "восстановлен в VK" in c["text"])
-    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан"]
+    assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
 
 
 async def test_our_own_deletion_echo_changes_nothing(stack: Stack) -> None:

@@ -161,6 +161,20 @@ class VkNetwork:
     async def unban(self, community_id: int, user_id: int) -> None:
         await self.call(community_id, "user", "groups.unban", {"group_id": community_id, "owner_id": user_id})
 
+    async def reply(self, item: Item, text: str, *, key: int) -> None:
+        """Posts the community's answer: a reply in the comment's thread, or a message in the dialogue."""
+        ref = item.ref
+        if item.kind is ItemKind.WALL_COMMENT:
+            await self.call(item.community_id, "group", "wall.createComment", {
+                "owner_id": ref["owner_id"], "post_id": ref["post_id"], "message": text,
+                "reply_to_comment": ref["comment_id"], "guid": f"gospablik-{key}"})
+        elif item.kind is ItemKind.MESSAGE:
+            # random_id is VK's own guard against sending one message twice.
+            await self.call(item.community_id, "group", "messages.send", {
+                "peer_id": ref["peer_id"], "random_id": key, "message": text})
+        else:
+            raise NetworkError("Ответить на такой комментарий из рабочего чата пока нельзя — ответьте в VK")
+
     async def names(self, community_id: int, user_ids: Iterable[int]) -> dict[int, str]:
         """Names of people (positive ids), cached; a failure only costs the card its names."""
         wanted = sorted({u for u in user_ids if u > 0 and u not in self._names})

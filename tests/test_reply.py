@@ -1,0 +1,67 @@
+"""Answering citizens from the work chat: a Telegram reply to a card is published as the community."""
+
+from __future__ import annotations
+
+from tests.conftest import GROUP_ID, MODERATOR, OUTSIDER, WORK_CHAT, Stack, labels, wall_comment
+
+
+async def test_reply_to_a_wall_comment_card(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(4521, "Когда починят фонарь у школы?"))
+    card = await stack.wait_card("починят фонарь")
+    hint = await stack.press(card, "Ответить")
+    assert hint["show_alert"] is True and "ответьте на эту карточку" in hint["text"]
+
+    await stack.tg.send_user_message(chat_id=WORK_CHAT, user_id=MODERATOR, reply_to_message_id=card["message_id"],
+                                     text="Здравствуйте! Фонарь заменят до пятницы.")
+    card = await stack.wait_card("починят фонарь", where=lambda c: "Ответ сообщества" in c["text"])
+    assert "Мария Захарова" in card["text"] and "Фонарь заменят до пятницы" in card["text"]
+    assert "Отвечено —" in card["text"]
+    assert labels(card) == ["🗑 Удалить", "⛔ Бан", "💬 Ответить"]
+    calls = [c for c in stack.vk.calls if c["method"] == "wall.createComment"]
+    assert len(calls) == 1 and calls[0]["token"] == "group" and "response" in calls[0]
+    params = calls[0]["params"]
+    assert params["owner_id"] == str(-GROUP_ID) and params["post_id"] == "1873"
+    assert params["reply_to_comment"] == "4521" and params["message"] == "Здравствуйте! Фонарь заменят до пятницы."
+    posted = [c for p in stack.vk.snapshot()["posts"] for c in p["comments"] if c["from_id"] == -GROUP_ID]
+    assert [c["text"] for c in posted] == ["Здравствуйте! Фонарь заменят до пятницы."]
+
+
+async def test_reply_to_a_message_card(stack: Stack) -> None:
+    obj = {"message": {"date": 1767600500, "from_id": 51234567, "id": 902, "out": 0, "peer_id": 51234567,
+                       "conversation_message_id": 311, "text": "Не вывозят мусор на ул. Садовой", "attachments": []},
+           "client_info": {"button_actions": ["text"], "keyboard": True, "inline_keyboard": True,
+                           "carousel": True, "lang_id": 0}}
+    await stack.event("message_new", obj)
+    card = await stack.wait_card("Не вывозят мусор")
+    await stack.tg.send_user_message(chat_id=WORK_CHAT, user_id=MODERATOR, reply_to_message_id=card["message_id"],
+                                     text="Спасибо, передали в управляющую компанию.")
+    await stack.wait_card("Не вывозят мусор", where=lambda c: "Ответ сообщества" in c["text"])
+    sends = [c for c in stack.vk.calls if c["method"] == "messages.send"]
+    assert len(sends) == 1 and "response" in sends[0]
+    assert sends[0]["params"]["peer_id"] == "51234567" and sends[0]["params"]["random_id"]
+
+
+async def test_reply_by_an_outsider_does_nothing(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(4522, "Вопрос про автобус"))
+    card = await stack.wait_card("Вопрос про автобус")
+    await stack.tg.send_user_message(chat_id=WORK_CHAT, user_id=OUTSIDER, reply_to_message_id=card["message_id"],
+                                     text="Отвечу за администрацию")
+    for _ in range(100):
+        rows = await stack.sql("SELECT result FROM audit WHERE action = 'reply'")
+        if rows:
+            break
+        await __import__("asyncio").sleep(0.05)
+    assert rows == [{"result": "refused"}]
+    assert not [c for c in stack.vk.calls if c["method"] == "wall.createComment"]
+
+
+async def test_reply_to_a_deleted_comment_is_refused_on_the_card(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(4523, "Реклама, удалим"))
+    card = await stack.wait_card("Реклама, удалим")
+    await stack.press(card, "Удалить")
+    card = await stack.wait_card("Реклама, удалим", where=lambda c: "Удалено —" in c["text"])
+    await stack.tg.send_user_message(chat_id=WORK_CHAT, user_id=MODERATOR, reply_to_message_id=card["message_id"],
+                                     text="Ответ не должен уйти")
+    card = await stack.wait_card("Реклама, удалим", where=lambda c: "Ответ не отправлен" in c["text"])
+    assert "удалён" in card["text"]
+    assert not [c for c in stack.vk.calls if c["method"] == "wall.createComment"]
