@@ -455,3 +455,18 @@ def test_fuzzy_lexicon_skips_short_stems() -> None:
     assert FUZZY.lookup("годам") is None  # "гад(?:ам)" has a 3-letter stem: never fuzzy
     assert FUZZY.lookup("урады") is None
     assert FUZZY.lookup("идиоты") is not None
+
+
+@pytest.mark.parametrize("text", [
+    "ты лахудра", "шмара крашеная", "ну ты и пустоголовый", "пропагандон опять вещает", "нехер тут стоять",
+    "ленивая задница", "пусть сосёт", "ты пиздюк", "этот упоротый опять",
+])
+def test_third_round_families(clf: Classifier, text: str) -> None:
+    assert {"insult", "obscene"} & set(clf.classify(text).labels), text
+
+
+@pytest.mark.parametrize("text", [
+    "Насос не сосёт воду", "Депутат, поехавший в Москву, обещал", "Олени в парке", "Гандбол в спортшколе",
+])
+def test_third_round_traps(clf: Classifier, text: str) -> None:
+    assert not {"insult", "obscene"} & set(clf.classify(text).labels), text

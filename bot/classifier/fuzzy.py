@@ -127,7 +127,7 @@ class FuzzyLexicon:
                     stems = [skeleton(f.rstrip(_ANY).rstrip("\x01"), final=False) for f in forms]
                     if _common_prefix_len(stems) < MIN_LEN:
                         continue
-                    for f in forms:
+                    for f in sorted(forms):  # sorted: the same canonical form in every run
                         if f.endswith(_ANY):
                             stem = f.rstrip(_ANY).rstrip("\x01")
                             if len(skeleton(stem, final=False)) >= MIN_PREFIX:
