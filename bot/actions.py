@@ -126,16 +126,23 @@ async def _done(services: Services, row: asyncpg.Record, item: Item, action: Act
     if action is Action.BAN:
         decision = f"ban:{params['days']}" if params.get("days") else "ban:forever"
     note = params.get("note")
-    if action is Action.UNBAN and not item.kind.is_comment:
-        status = ItemStatus.APPROVED  # a message stays where it was; only its author is free again
+    if action is Action.UNBAN:
+        # Only the author is free again; what they wrote stays as it was (a banned comment stays deleted).
+        status = item.status
+        if item.status is ItemStatus.BANNED:
+            status = ItemStatus.DELETED if item.kind.is_comment else ItemStatus.APPROVED
     elif action is Action.REPLY:
         # Answering keeps what the citizen wrote: an open item counts as handled.
         status = ItemStatus.APPROVED if item.status is ItemStatus.OPEN else item.status
         note = f"💬 Ответ сообщества ({row['actor_name']}): «{params['text']}»"
     else:
         status = DONE_STATUS[action]
-    # A reply to an item already decided leaves the earlier decision (and who made it) on the card.
-    keep_decision = action is Action.REPLY and item.status is not ItemStatus.OPEN
+    # A reply to a decided item, or an unban of an author whose comment was already restored, leaves the
+    # earlier decision (and who made it) on the card, with a note of what was done now.
+    keep_decision = ((action is Action.REPLY and item.status is not ItemStatus.OPEN)
+                     or (action is Action.UNBAN and item.status is not ItemStatus.BANNED))
+    if keep_decision and action is Action.UNBAN:
+        note = f"🔓 Блокировка автора снята — {row['actor_name']}"
     async with services.db.transaction() as conn:
         await conn.execute("UPDATE actions SET status = 'done', finished_at = now(), error = NULL WHERE id = $1",
                            row["id"])
@@ -158,6 +165,11 @@ async def _done(services: Services, row: asyncpg.Record, item: Item, action: Act
         elif action is Action.UNBAN:
             await conn.execute("DELETE FROM bans WHERE network = $1 AND community_id = $2 AND user_id = $3",
                                item.network, item.community_id, item.author.id)
+        if action in (Action.BAN, Action.UNBAN):  # the author's other cards offer «Бан» or «Разбанить»
+            await conn.execute(
+                "UPDATE items SET revision = revision + 1, decision_seq = decision_seq + 1 WHERE network = $1"
+                " AND community_id = $2 AND author_id = $3 AND id <> $4 AND NOT busy",
+                item.network, item.community_id, item.author.id, item.id)
         await audit.record(conn, actor=row["actor"], actor_name=row["actor_name"], action=action.value,
                            result="ok", network=item.network, community_id=item.community_id, item_id=item.id,
                            original_text=item.text, detail={"params": params, "attempts": row["attempts"]})

@@ -7,6 +7,7 @@ shows the truth in storage. Text is Telegram HTML with every piece of citizen te
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,11 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import Item, ItemKind, ItemStatus
 
-MAX_TEXT = 2500  # characters of the comment shown; Telegram's limit is 4096 for the whole card
+MAX_TEXT = 2500  # characters of the comment shown at most
+MAX_CARD = 4000  # Telegram refuses a message over 4096 characters (counted after the markup is parsed)
+MAX_ATTACHMENT = 100
+MAX_NOTE = 500
+_TAG = re.compile(r"<[^>]+>")
 
 KIND_RU = {
     ItemKind.WALL_COMMENT: "комментарий к записи",
@@ -47,7 +52,12 @@ def _when(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
-def _highlighted(text: str, verdict: dict[str, Any] | None) -> str:
+def visible_length(markup: str) -> int:
+    """Length of the text Telegram will count: tags parsed away, entities decoded, in UTF-16 units."""
+    return len(html.unescape(_TAG.sub("", markup)).encode("utf-16-le")) // 2
+
+
+def _highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEXT) -> str:
     """Escapes the text and underlines the spans the classifier flagged (merged where they overlap)."""
     spans = sorted(
         (r["start"], r["end"]) for r in (verdict or {}).get("reasons", ())
@@ -59,7 +69,7 @@ def _highlighted(text: str, verdict: dict[str, Any] | None) -> str:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    shown = text[:MAX_TEXT]
+    shown = text[:limit]
     out, pos = [], 0
     for start, end in merged:
         if start >= len(shown):
@@ -69,8 +79,8 @@ def _highlighted(text: str, verdict: dict[str, Any] | None) -> str:
         out.append(f"<u><b>{html.escape(shown[start:end], quote=False)}</b></u>")
         pos = end
     out.append(html.escape(shown[pos:], quote=False))
-    if len(text) > MAX_TEXT:
-        out.append(f"… <i>(ещё {len(text) - MAX_TEXT} симв.)</i>")
+    if len(text) > limit:
+        out.append(f"… <i>(ещё {len(text) - limit} симв.)</i>")
     return "".join(out)
 
 
@@ -84,6 +94,8 @@ def _labels_line(verdict: dict[str, Any] | None) -> str | None:
             if reason.get("label") == label:
                 note = reason.get("note_ru") or reason.get("rule") or ""
                 fragment = reason.get("fragment")
+                if fragment and len(fragment) > 60:
+                    fragment = fragment[:59] + "…"
                 piece = f"{note} «{fragment}»" if fragment else note
                 if piece and piece not in notes:
                     notes.append(piece)
@@ -112,20 +124,21 @@ def _decision_line(item: Item, tz: ZoneInfo) -> str | None:
     return None
 
 
-def buttons_for(item: Item, *, busy: bool, menu: str | None) -> tuple[tuple[Button, ...], ...]:
-    """Only the buttons that still make sense for the item's state."""
+def buttons_for(item: Item, *, busy: bool, menu: str | None,
+                author_banned: bool = False) -> tuple[tuple[Button, ...], ...]:
+    """Only the buttons that still make sense for the item's state and its author's."""
     if busy:
         return ()
-    if menu == "ban" and item.status in (ItemStatus.OPEN, ItemStatus.APPROVED, ItemStatus.REMOVED,
-                                         ItemStatus.DELETED):
+    if menu == "ban" and not author_banned:
         return (
             (Button("⛔ 1 день", "ban", {"days": 1}), Button("⛔ 7 дней", "ban", {"days": 7})),
             (Button("⛔ 30 дней", "ban", {"days": 30}), Button("⛔ Навсегда", "ban", {"days": None})),
             (Button("↩️ Отмена", "cancel"),),
         )
-    ban = Button("⛔ Бан", "ban_menu")
+    ban = Button("🔓 Разбанить", "unban") if author_banned else Button("⛔ Бан", "ban_menu")
     comment = item.kind.is_comment
     reply = ((Button("💬 Ответить", "reply_hint"),),) if item.kind.can_reply else ()
+    restore = Button("♻️ Восстановить", "restore")
     if item.status is ItemStatus.OPEN:
         if comment:
             return ((Button("✅ Оставить", "approve"), Button("🗑 Удалить", "delete"), ban), *reply)
@@ -133,37 +146,43 @@ def buttons_for(item: Item, *, busy: bool, menu: str | None) -> tuple[tuple[Butt
     if item.status is ItemStatus.APPROVED:
         return (((Button("🗑 Удалить", "delete"), ban),) if comment else ((ban,),)) + reply
     if item.status is ItemStatus.DELETED:
-        return ((Button("♻️ Восстановить", "restore"), ban),)
+        return ((restore, ban),)
     if item.status is ItemStatus.BANNED:
-        if comment:
-            return ((Button("🔓 Разбанить", "unban"), Button("♻️ Восстановить", "restore")),)
-        return ((Button("🔓 Разбанить", "unban"),),)
+        return ((ban, restore),) if comment else ((ban,),)
     if item.status is ItemStatus.REMOVED:
         return ((ban,),)
     return ()
 
 
-def render(item: Item, *, community_name: str, tz: ZoneInfo, busy: bool = False, menu: str | None = None) -> Card:
+def render(item: Item, *, community_name: str, tz: ZoneInfo, busy: bool = False, menu: str | None = None,
+           author_banned: bool = False) -> Card:
     author = item.author
-    name = html.escape(author.name or f"id{author.id}", quote=False)
+    name = html.escape((author.name or f"id{author.id}")[:100], quote=False)
     profile = f"https://vk.com/id{author.id}" if author.id > 0 else f"https://vk.com/club{-author.id}"
-    header = (f"<b>{NETWORK_RU.get(item.network, item.network)}</b> · {html.escape(community_name, quote=False)}"
-              f"\n{KIND_RU[item.kind]}" + (" <i>(изменено)</i>" if item.edited else ""))
-    lines = [
-        header,
+    header = [
+        f"<b>{NETWORK_RU.get(item.network, item.network)}</b> · {html.escape(community_name, quote=False)}"
+        f"\n{KIND_RU[item.kind]}" + (" <i>(изменено)</i>" if item.edited else ""),
         f"👤 <a href=\"{html.escape(profile)}\">{name}</a> · 🕒 {_when(item.created_at, tz)}",
         "",
-        _highlighted(item.text, item.verdict) if item.text.strip() else "<i>(без текста)</i>",
     ]
+    footer = []
     if item.attachments:
-        lines.append("📎 " + html.escape(", ".join(item.attachments[:10]), quote=False))
+        shown = [a if len(a) <= MAX_ATTACHMENT else a[: MAX_ATTACHMENT - 1] + "…" for a in item.attachments[:10]]
+        more = f" и ещё {len(item.attachments) - 10}" if len(item.attachments) > 10 else ""
+        footer.append("📎 " + html.escape(", ".join(shown), quote=False) + more)
     labels = _labels_line(item.verdict)
     if labels:
-        lines += ["", labels]
-    lines += ["", f"🔗 <a href=\"{html.escape(item.url)}\">Открыть в VK</a>"]
+        footer += ["", labels]
+    footer += ["", f"🔗 <a href=\"{html.escape(item.url)}\">Открыть в VK</a>"]
     decision = _decision_line(item, tz)
     if decision:
-        lines.append(decision)
+        footer.append(decision)
     if item.note:
-        lines.append(html.escape(item.note, quote=False))
-    return Card("\n".join(lines), buttons_for(item, busy=busy, menu=menu))
+        note = item.note if len(item.note) <= MAX_NOTE else item.note[: MAX_NOTE - 1] + "…"
+        footer.append(html.escape(note, quote=False))
+    # The citizen's text gets what is left of Telegram's budget, so a card is never refused as too long.
+    room = MAX_CARD - visible_length("\n".join(header + footer)) - 40
+    limit = max(200, min(MAX_TEXT, room))
+    body = _highlighted(item.text, item.verdict, limit) if item.text.strip() else "<i>(без текста)</i>"
+    return Card("\n".join([*header, body, *footer]), buttons_for(item, busy=busy, menu=menu,
+                                                                   author_banned=author_banned))

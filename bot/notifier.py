@@ -37,8 +37,12 @@ log = logging.getLogger(__name__)
 
 BUTTON_PREFIX = "b:"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_CARD_COLUMNS = ("c.message_id AS card_message_id, c.chat_id AS card_chat_id, c.attempts AS card_attempts,"
-                 " c.in_digest, c.expanded")
+_CARD_COLUMNS = (
+    "c.message_id AS card_message_id, c.chat_id AS card_chat_id, c.attempts AS card_attempts,"
+    " c.in_digest, c.expanded,"
+    " EXISTS (SELECT 1 FROM bans b WHERE b.network = i.network AND b.community_id = i.community_id"
+    "         AND b.user_id = i.author_id AND (b.until IS NULL OR b.until > now())) AS author_banned"
+)
 _DUE = (
     f"SELECT i.*, {_CARD_COLUMNS} FROM cards c JOIN items i ON i.id = c.item_id"
     " WHERE c.sent_revision < i.revision AND c.retry_at <= now()"
@@ -100,7 +104,8 @@ class Notifier:
     async def _sync_card(self, conn: asyncpg.Connection, row: asyncpg.Record) -> bool:
         item = items.item_from_row(row)
         name, topic = self._community(item.community_id)
-        card = render(item, community_name=name, tz=self.services.config.tz, busy=row["busy"], menu=row["menu"])
+        card = render(item, community_name=name, tz=self.services.config.tz, busy=row["busy"], menu=row["menu"],
+                      author_banned=row["author_banned"])
         markup = await _keyboard(conn, card, {item.id: row["decision_seq"]}, item.id)
         chat_id = row["card_chat_id"] or self.services.config.telegram.work_chat_id
         message_id = await self._deliver(conn, [item.id], chat_id, row["card_message_id"], topic, card.html, markup,

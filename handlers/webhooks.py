@@ -49,9 +49,11 @@ class VkCallback(web.View):
             return _refuse(404, "unknown community")
         if request.content_length is not None and request.content_length > config.max_body_bytes:
             return _refuse(413, "body too large")
-        body = await request.content.read(config.max_body_bytes + 1)
-        if len(body) > config.max_body_bytes:
-            return _refuse(413, "body too large")
+        body = bytearray()
+        while chunk := await request.content.readany():  # the body may arrive in many TCP segments
+            body += chunk
+            if len(body) > config.max_body_bytes:
+                return _refuse(413, "body too large")
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):

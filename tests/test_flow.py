@@ -190,3 +190,29 @@ async def _audit(stack: Stack, action: str) -> list[dict]:
         await conn.close()
 
 
+
+
+async def test_ban_then_restore_keeps_unban_until_the_author_is_free(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(5200, "Забаним и вернём"))
+    card = await stack.wait_card("Забаним и вернём")
+    await stack.press(card, "Бан")
+    card = await stack.wait_card("Забаним и вернём", where=lambda c: "⛔ 1 день" in labels(c))
+    await stack.press(card, "1 день")
+    card = await stack.wait_card("Забаним и вернём", where=lambda c: "заблокирован" in c["text"])
+    await stack.press(card, "Восстановить")
+    card = await stack.wait_card("Забаним и вернём", where=lambda c: "Восстановлено" in c["text"])
+    assert labels(card) == ["🗑 Удалить", "🔓 Разбанить", "💬 Ответить"], "the author is still banned"
+    await stack.press(card, "Разбанить")
+    card = await stack.wait_card("Забаним и вернём", where=lambda c: "⛔ Бан" in labels(c))
+    assert "Восстановлено" in card["text"], "unbanning does not touch the restored comment"
+    assert not stack.vk.snapshot()["bans"]
+
+
+async def test_a_huge_card_still_fits_telegram(stack: Stack) -> None:
+    obj = wall_comment(5300, "Смотрите ссылки " + "очень " * 900)
+    obj["attachments"] = [{"type": "link", "link": {"url": "https://example.com/" + "a" * 300 + str(n)}}
+                          for n in range(14)]
+    await stack.event("wall_reply_new", obj)
+    card = await stack.wait_card("Смотрите ссылки")
+    assert len(card["text"].encode("utf-16-le")) // 2 <= 4096
+    assert "и ещё 4" in card["text"] and "симв.)" in card["text"]

@@ -128,3 +128,34 @@ async def test_database_outage_answers_503_and_vk_retry_delivers(stack: Stack) -
     attempts = [d for d in stack.sender.deliveries if d["status"] == 200]
     assert attempts and attempts[-1]["attempt"] >= 1
     assert len(await stored_events(stack)) == 1
+
+
+async def test_large_event_arriving_in_pieces_is_read_whole(stack: Stack) -> None:
+    """A valid body sent in several TCP segments, without Content-Length, is accepted in full."""
+    text = "Очень длинная жалоба на состояние дорог. " * 4000  # about 170 KB of UTF-8
+    body = json.dumps(envelope("wall_reply_new", wall_comment(9001, text), event_id="c" * 40)).encode()
+
+    async def pieces():
+        for start in range(0, len(body), 16 * 1024):
+            yield body[start:start + 16 * 1024]
+            await asyncio.sleep(0.01)
+
+    assert stack.http is not None
+    async with stack.http.post(stack.base + URL, data=pieces(),
+                               headers={"Content-Type": "application/json"}) as response:
+        assert (response.status, await response.text()) == (200, "ok")
+    rows = await stack.sql("SELECT payload FROM events")
+    assert rows[0]["payload"]["object"]["text"] == text
+    card = await stack.wait_card("Очень длинная жалоба")
+    assert len(card["text"]) <= 4096
+
+
+async def test_chunked_oversized_body_is_413(stack: Stack) -> None:
+    async def pieces():
+        for _ in range(80):
+            yield b"x" * 16 * 1024
+
+    assert stack.http is not None
+    async with stack.http.post(stack.base + URL, data=pieces()) as response:
+        assert response.status == 413 and "too large" in await response.text()
+    assert await stored_events(stack) == []
