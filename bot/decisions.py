@@ -78,7 +78,9 @@ async def press(services: Services, *, token: str, chat_id: int, message_id: int
                                result="refused", item_id=button["item_id"] if button else None,
                                detail={"reason": "not a moderator", "action": button["action"] if button else None})
             return REFUSED
-        if button is None or button["chat_id"] != chat_id or button["message_id"] != message_id:
+        # The token is the secret; a press counts from any copy of the card in the card's chat (a copy
+        # can exist when Telegram took a card whose sending could not be recorded).
+        if button is None or button["chat_id"] != chat_id:
             await audit.record(conn, actor=f"tg:{presser.user_id}", actor_name=staff.name, action="press",
                                result="refused", item_id=button["item_id"] if button else None,
                                detail={"reason": "unknown or foreign button", "chat_id": chat_id,

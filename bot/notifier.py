@@ -14,16 +14,12 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import AiogramError, TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot import items
@@ -36,6 +32,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 BUTTON_PREFIX = "b:"
+SENDING_LEASE = timedelta(seconds=90)  # longer than aiogram's request timeout
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _CARD_COLUMNS = (
     "c.message_id AS card_message_id, c.chat_id AS card_chat_id, c.attempts AS card_attempts,"
@@ -46,6 +43,7 @@ _CARD_COLUMNS = (
 _DUE = (
     f"SELECT i.*, {_CARD_COLUMNS} FROM cards c JOIN items i ON i.id = c.item_id"
     " WHERE c.sent_revision < i.revision AND c.retry_at <= now()"
+    " AND (c.sending_until IS NULL OR c.sending_until < now())"
     " ORDER BY (c.message_id IS NULL), c.updated_at, c.item_id"
     " LIMIT 1 FOR UPDATE OF c SKIP LOCKED"
 )
@@ -74,6 +72,20 @@ async def _keyboard(conn: asyncpg.Connection, card: Card, seqs: dict[int, int],
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One Telegram write, prepared and committed (with its button tokens) before it is made."""
+
+    revisions: dict[int, int]  # item id -> the revision drawn
+    chat_id: int
+    message_id: int | None  # None: send a new message
+    topic: int | None
+    html: str
+    markup: InlineKeyboardMarkup | None
+    attempts: int
+    digest: bool
+
+
 class Notifier:
     def __init__(self, services: Services, bot: Bot) -> None:
         self.services = services
@@ -85,108 +97,117 @@ class Notifier:
         return (community.name, community.topic_id) if community else (str(community_id), None)
 
     async def sync_one(self) -> bool:
-        """Sends or edits one card (or one digest) that is behind; returns False when none is due."""
+        """Sends or edits one card (or one digest) that is behind; returns False when none is due.
+
+        Three steps: prepare (claim the cards for a while, draw, store button tokens) and commit;
+        write to Telegram; record the outcome. Because the tokens are committed before the write,
+        a card whose outcome could not be recorded (a database blip, a crash) still has working
+        buttons, even if the lease runs out and it is sent a second time.
+        """
         if (wait := self.window.delay()) > 0:
             await asyncio.sleep(wait)
         async with self.services.db.transaction() as conn:
-            row = await conn.fetchrow(_DUE)
-            if row is None:
-                return False
-            if row["in_digest"] and row["card_message_id"] is not None:
-                return await self._sync_digest(conn, row)
-            if row["card_message_id"] is None and not row["expanded"]:
-                backlog = await conn.fetchval(
-                    "SELECT count(*) FROM cards WHERE message_id IS NULL AND retry_at <= now()")
-                if backlog >= DIGEST_THRESHOLD:
-                    return await self._send_digest(conn, row)
-            return await self._sync_card(conn, row)
+            delivery = await self._prepare(conn)
+        if delivery is None:
+            return False
+        await self.window.acquire()
+        outcome = await self._write(delivery)
+        async with self.services.db.transaction() as conn:
+            await self._record(conn, delivery, outcome)
+        return True
 
-    async def _sync_card(self, conn: asyncpg.Connection, row: asyncpg.Record) -> bool:
+    async def _prepare(self, conn: asyncpg.Connection) -> Delivery | None:
+        row = await conn.fetchrow(_DUE)
+        if row is None:
+            return None
+        if row["in_digest"] and row["card_message_id"] is not None:
+            rows = await conn.fetch(
+                f"SELECT i.*, {_CARD_COLUMNS} FROM cards c JOIN items i ON i.id = c.item_id"
+                " WHERE c.chat_id = $1 AND c.message_id = $2 AND c.in_digest ORDER BY c.item_id FOR UPDATE OF c",
+                row["card_chat_id"], row["card_message_id"])
+            delivery = await self._draw_digest(conn, rows, message_id=row["card_message_id"])
+        elif row["card_message_id"] is None and not row["expanded"] and await conn.fetchval(
+                "SELECT count(*) FROM cards WHERE message_id IS NULL AND retry_at <= now()") >= DIGEST_THRESHOLD:
+            rows = await conn.fetch(
+                f"SELECT i.*, {_CARD_COLUMNS} FROM cards c JOIN items i ON i.id = c.item_id"
+                " WHERE c.message_id IS NULL AND NOT c.expanded AND c.retry_at <= now() AND i.community_id = $1"
+                " AND (c.sending_until IS NULL OR c.sending_until < now())"
+                " ORDER BY c.item_id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
+                row["community_id"], DIGEST_SIZE)
+            if row["id"] not in {r["id"] for r in rows}:
+                rows = [row, *rows[: DIGEST_SIZE - 1]]
+            delivery = await self._draw_digest(conn, rows, message_id=None)
+        else:
+            delivery = await self._draw_card(conn, row)
+        await conn.execute("UPDATE cards SET sending_until = now() + $2::interval WHERE item_id = ANY($1)",
+                           list(delivery.revisions), SENDING_LEASE)
+        return delivery
+
+    async def _draw_card(self, conn: asyncpg.Connection, row: asyncpg.Record) -> Delivery:
         item = items.item_from_row(row)
         name, topic = self._community(item.community_id)
         card = render(item, community_name=name, tz=self.services.config.tz, busy=row["busy"], menu=row["menu"],
                       author_banned=row["author_banned"])
         markup = await _keyboard(conn, card, {item.id: row["decision_seq"]}, item.id)
-        chat_id = row["card_chat_id"] or self.services.config.telegram.work_chat_id
-        message_id = await self._deliver(conn, [item.id], chat_id, row["card_message_id"], topic, card.html, markup,
-                                         row["card_attempts"])
-        if message_id is not None:
-            await conn.execute(
-                "UPDATE cards SET chat_id = $2, message_id = $3, thread_id = $4, sent_revision = $5, attempts = 0,"
-                " last_error = NULL, in_digest = false, updated_at = now() WHERE item_id = $1",
-                item.id, chat_id, message_id, topic, item.revision)
-        return True
+        return Delivery({item.id: item.revision}, row["card_chat_id"] or self.services.config.telegram.work_chat_id,
+                        row["card_message_id"], topic, card.html, markup, row["card_attempts"], digest=False)
 
-    async def _send_digest(self, conn: asyncpg.Connection, first: asyncpg.Record) -> bool:
-        rows = await conn.fetch(
-            f"SELECT i.*, {_CARD_COLUMNS} FROM cards c JOIN items i ON i.id = c.item_id"
-            " WHERE c.message_id IS NULL AND NOT c.expanded AND c.retry_at <= now() AND i.community_id = $1"
-            " ORDER BY c.item_id LIMIT $2 FOR UPDATE OF c SKIP LOCKED",
-            first["community_id"], DIGEST_SIZE)
-        if first["id"] not in {r["id"] for r in rows}:
-            rows = [first, *rows[: DIGEST_SIZE - 1]]
-        return await self._digest(conn, rows, message_id=None)
-
-    async def _sync_digest(self, conn: asyncpg.Connection, row: asyncpg.Record) -> bool:
-        rows = await conn.fetch(
-            f"SELECT i.*, {_CARD_COLUMNS} FROM cards c JOIN items i ON i.id = c.item_id"
-            " WHERE c.chat_id = $1 AND c.message_id = $2 AND c.in_digest ORDER BY c.item_id FOR UPDATE OF c",
-            row["card_chat_id"], row["card_message_id"])
-        return await self._digest(conn, rows, message_id=row["card_message_id"])
-
-    async def _digest(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], *,
-                      message_id: int | None) -> bool:
+    async def _draw_digest(self, conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], *,
+                           message_id: int | None) -> Delivery:
         entries = [(items.item_from_row(r), r["busy"]) for r in rows]
         name, topic = self._community(entries[0][0].community_id)
         card = render_digest(entries, community_name=name, tz=self.services.config.tz)
         markup = await _keyboard(conn, card, {r["id"]: r["decision_seq"] for r in rows}, rows[0]["id"])
-        chat_id = rows[0]["card_chat_id"] or self.services.config.telegram.work_chat_id
-        ids = [r["id"] for r in rows]
-        sent = await self._deliver(conn, ids, chat_id, message_id, topic, card.html, markup,
-                                   max(r["card_attempts"] for r in rows))
-        if sent is not None:
-            for r in rows:
+        return Delivery({r["id"]: r["revision"] for r in rows},
+                        rows[0]["card_chat_id"] or self.services.config.telegram.work_chat_id, message_id, topic,
+                        card.html, markup, max(r["card_attempts"] for r in rows), digest=True)
+
+    async def _write(self, d: Delivery) -> int | Exception:
+        """The Telegram call; returns the message id, or the error to record."""
+        try:
+            if d.message_id is None:
+                message = await self.bot.send_message(d.chat_id, d.html, reply_markup=d.markup,
+                                                      message_thread_id=d.topic, link_preview_options=NO_PREVIEW)
+                return message.message_id
+            await self.bot.edit_message_text(d.html, chat_id=d.chat_id, message_id=d.message_id,
+                                             reply_markup=d.markup, link_preview_options=NO_PREVIEW)
+            return d.message_id
+        except TelegramBadRequest as exc:
+            if "message is not modified" in str(exc).lower() and d.message_id is not None:
+                return d.message_id
+            return exc
+        except AiogramError as exc:  # API errors, network errors, and answers that are not Telegram's JSON
+            return exc
+
+    async def _record(self, conn: asyncpg.Connection, d: Delivery, outcome: int | Exception) -> None:
+        ids = list(d.revisions)
+        if isinstance(outcome, int):
+            for item_id, revision in d.revisions.items():
                 await conn.execute(
                     "UPDATE cards SET chat_id = $2, message_id = $3, thread_id = $4, sent_revision = $5,"
-                    " attempts = 0, last_error = NULL, in_digest = true, updated_at = now() WHERE item_id = $1",
-                    r["id"], chat_id, sent, topic, r["revision"])
-            log.info("digest of %s items sent as message %s", len(rows), sent)
-        return True
-
-    async def _deliver(self, conn: asyncpg.Connection, item_ids: list[int], chat_id: int, message_id: int | None,
-                       topic: int | None, text: str, markup: InlineKeyboardMarkup | None,
-                       attempts: int) -> int | None:
-        """Sends or edits; returns the message id, or None when the cards were put off for later."""
-        await self.window.acquire()
-        try:
-            if message_id is None:
-                message = await self.bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=topic,
-                                                      link_preview_options=NO_PREVIEW)
-                return message.message_id
-            await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup,
-                                             link_preview_options=NO_PREVIEW)
-            return message_id
-        except TelegramRetryAfter as exc:
+                    " attempts = 0, last_error = NULL, in_digest = $6, sending_until = NULL, updated_at = now()"
+                    " WHERE item_id = $1",
+                    item_id, d.chat_id, outcome, d.topic, revision, d.digest)
+            if d.digest and d.message_id is None:
+                log.info("digest of %s items sent as message %s", len(ids), outcome)
+            return
+        await conn.execute("UPDATE cards SET sending_until = NULL WHERE item_id = ANY($1)", ids)
+        exc = outcome
+        if isinstance(exc, TelegramRetryAfter):
             self.window.pause(exc.retry_after)
-            await self._later(conn, item_ids, exc.retry_after, f"429: retry after {exc.retry_after}", attempts)
-        except TelegramBadRequest as exc:
-            text_ = str(exc).lower()
-            if "message is not modified" in text_:
-                return message_id
-            if "message to edit not found" in text_:
-                log.warning("card of items %s was deleted from the chat; sending it again", item_ids)
-                await conn.execute("UPDATE cards SET message_id = NULL, in_digest = false WHERE item_id = ANY($1)",
-                                   item_ids)
-                if len(item_ids) > 1:  # the digest's other items must be drawn again too
-                    await conn.execute("UPDATE items SET revision = revision + 1 WHERE id = ANY($1)", item_ids)
-                return None
-            log.error("Telegram refused the card of items %s: %s", item_ids, exc)
-            await self._later(conn, item_ids, 300, str(exc), attempts)
-        except (TelegramServerError, TelegramNetworkError, TelegramAPIError) as exc:
-            delay = min(2 ** (attempts + 1), 300)
-            log.warning("Telegram error for items %s, retry in %ss: %s", item_ids, delay, exc)
-            await self._later(conn, item_ids, delay, str(exc), attempts)
-        return None
+            await self._later(conn, ids, exc.retry_after, f"429: retry after {exc.retry_after}", d.attempts)
+        elif isinstance(exc, TelegramBadRequest) and "message to edit not found" in str(exc).lower():
+            log.warning("card of items %s was deleted from the chat; sending it again", ids)
+            await conn.execute("UPDATE cards SET message_id = NULL, in_digest = false WHERE item_id = ANY($1)", ids)
+            if len(ids) > 1:  # the digest's other items must be drawn again too
+                await conn.execute("UPDATE items SET revision = revision + 1 WHERE id = ANY($1)", ids)
+        elif isinstance(exc, TelegramBadRequest):
+            log.error("Telegram refused the card of items %s: %s", ids, exc)
+            await self._later(conn, ids, 300, str(exc), d.attempts)
+        else:
+            delay = min(2 ** (d.attempts + 1), 300)
+            log.warning("Telegram error for items %s, retry in %ss: %s", ids, delay, exc)
+            await self._later(conn, ids, delay, str(exc), d.attempts)
 
     async def _later(self, conn: asyncpg.Connection, item_ids: list[int], delay: float, error: str,
                      attempts: int) -> None:

@@ -128,3 +128,37 @@ async def test_service_killed_and_restarted_loses_nothing_and_doubles_nothing(st
     assert len(texts) == 5, texts
     assert len(vk_calls(stack, "wall.deleteComment")) == 1
     assert len(await stack.sql("SELECT 1 FROM events WHERE type = 'wall_reply_new'")) == 5
+
+
+async def test_crash_between_telegram_and_the_record_leaves_working_buttons(stack: Stack) -> None:
+    """The card's buttons are committed before it is sent: if the service dies after Telegram took the
+    card but before the message id was stored, the card is sent again and both copies work."""
+    from bot import actions, intake
+    from bot.app import make_bot
+    from bot.notifier import Notifier
+    from bot.services import SERVICES
+
+    await stack.stop_service()
+    await stack.start_service(loops=False)  # nothing runs by itself: the test plays the loops
+    assert stack.service is not None
+    services = stack.service.app[SERVICES]
+    await stack.event("wall_reply_new", wall_comment(70, "Карточка, пережившая сбой"))
+    assert await intake.process_batch(services) == 1
+    bot = make_bot(stack.config)
+    try:
+        notifier = Notifier(services, bot)
+        async with services.db.transaction() as conn:
+            delivery = await notifier._prepare(conn)
+        assert delivery is not None
+        assert isinstance(await notifier._write(delivery), int)  # Telegram has it; then the "crash"
+        assert await notifier.sync_one() is False, "the card is leased while its outcome is unknown"
+        await stack.sql("UPDATE cards SET sending_until = now() - interval '1 second'")
+        assert await notifier.sync_one() is True
+        copies = [c for c in stack.cards() if "пережившая сбой" in c["text"]]
+        assert len(copies) == 2
+        answer = await stack.press(copies[0], "Удалить")
+        assert "удаляем" in answer["text"].lower()
+        assert await actions.run_one(services) is True
+        assert len(vk_calls(stack, "wall.deleteComment")) == 1
+    finally:
+        await bot.session.close()
