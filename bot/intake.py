@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from bot import actions, audit, items
+from bot.cards import LABEL_RU
 from bot.config import Community
 from bot.db import DatabaseUnavailable
 from bot.domain import (
@@ -98,7 +99,7 @@ async def process_batch(services: Services, limit: int = BATCH) -> int:
             community, event = result
             try:
                 async with conn.transaction():  # a savepoint: one bad event does not spoil the batch
-                    outcome = await apply(services, conn, community, event, names)
+                    outcome = await apply(services, conn, community, event, names, event_row=row["id"])
                     await conn.execute(
                         "UPDATE events SET status = 'done', processed_at = now(), error = NULL WHERE id = $1",
                         row["id"])
@@ -124,14 +125,17 @@ async def process_batch(services: Services, limit: int = BATCH) -> int:
 
 
 async def apply(services: Services, conn: asyncpg.Connection, community: Community, event: NetworkEvent,
-                names: dict[int, str]) -> str:
-    """Changes items for one event inside the caller's transaction; returns a word for the audit."""
+                names: dict[int, str], *, event_row: int) -> str:
+    """Changes items for one event inside the caller's transaction; returns a word for the audit.
+
+    `event_row` is the inbox row id: the order in which events first reached us.
+    """
     if isinstance(event, Ignored):
         return f"ignored: {event.why}"
     if isinstance(event, ItemSeen):
-        return await _seen(services, conn, community, event, names)
+        return await _seen(services, conn, community, event, names, event_row)
     if isinstance(event, ItemGone):
-        return await _gone(conn, event)
+        return await _gone(conn, event, event_row)
     if isinstance(event, AuthorBlocked):
         return await _blocked(conn, event)
     if isinstance(event, AuthorUnblocked):
@@ -160,12 +164,14 @@ async def _auto(services: Services, conn: asyncpg.Connection, item_id: int, judg
         return "carded"
     if services.config.dry_run:
         what = "удалить и заблокировать автора" if judgement.action is Action.BAN else "удалить"
+        rule = LABEL_RU.get(judgement.because or "", judgement.because)
         await conn.execute("UPDATE items SET note = $2 WHERE id = $1", item_id,
-                           f"🧪 Режим проверки: правило «{judgement.because}» велело бы {what}; ничего не сделано.")
+                           f"🧪 Режим проверки: правило «{rule}» велело бы {what}; ничего не сделано.")
         await audit.record(conn, actor=audit.SYSTEM, actor_name=SYSTEM_NAME, action=judgement.action.value,
                            result="dry_run", item_id=item_id, detail={"label": judgement.because})
         return f"dry_run:{judgement.action.value}"
-    params: dict[str, Any] = {"note": f"🤖 Автоматически по правилу «{judgement.because}»"}
+    rule = LABEL_RU.get(judgement.because or "", judgement.because)
+    params: dict[str, Any] = {"note": f"🤖 Удалено автоматически по правилу «{rule}»"}
     if judgement.action is Action.BAN:
         params |= {"days": judgement.ban_days, "reason": int(judgement.ban_reason),
                    "comment": "Нарушение правил сообщества"}
@@ -174,27 +180,41 @@ async def _auto(services: Services, conn: asyncpg.Connection, item_id: int, judg
     return f"auto:{judgement.action.value}"
 
 
+NOUN_RU = {"message": "Сообщение", "board_comment": "Сообщение в обсуждении"}
+
+
+def _noun(kind: str) -> str:
+    return NOUN_RU.get(kind, "Комментарий")
+
+
 async def _seen(services: Services, conn: asyncpg.Connection, community: Community, event: ItemSeen,
-                names: dict[int, str]) -> str:
+                names: dict[int, str], event_row: int) -> str:
     draft = event.draft
+    key = (draft.network, draft.community_id, draft.kind.value, draft.ext_id)
     existing = await conn.fetchrow(
-        "SELECT * FROM items WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4 FOR UPDATE",
-        draft.network, draft.community_id, draft.kind.value, draft.ext_id)
+        "SELECT * FROM items WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4 FOR UPDATE", *key)
     author_name = names.get(draft.author.id)
     if existing is None:
+        tomb = await conn.fetchrow(
+            "DELETE FROM tombstones WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4"
+            " RETURNING deleter_id, event_id", *key)
+        gone = tomb is not None and (event.change != "restore" or tomb["event_id"] > event_row)
         judgement, print_ = await _judge(services, conn, community, draft.text, draft.author.id,
-                                         can_delete=draft.kind.is_comment)
+                                         can_delete=draft.kind.is_comment and not gone)
         item_id = await conn.fetchval(
             "INSERT INTO items (network, community_id, kind, ext_id, author_id, author_name, text, original_text,"
-            " attachments, created_at, url, ref, fingerprint, verdict, edited)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-            draft.network, draft.community_id, draft.kind.value, draft.ext_id, draft.author.id, author_name,
-            draft.text, list(draft.attachments), draft.created_at, draft.url, draft.ref, print_,
-            judgement.verdict, event.change == "edit")
+            " attachments, created_at, url, ref, fingerprint, verdict, edited, last_event_id, status, note)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+            *key, draft.author.id, author_name, draft.text, list(draft.attachments), draft.created_at, draft.url,
+            draft.ref, print_, judgement.verdict, event.change == "edit", event_row,
+            "removed" if gone else "open",
+            _removed_note(draft.kind.value, draft.author.id, tomb["deleter_id"]) if gone else None)
         await conn.execute("INSERT INTO cards (item_id) VALUES ($1)", item_id)
-        return await _auto(services, conn, item_id, judgement)
+        return "arrived already deleted" if gone else await _auto(services, conn, item_id, judgement)
 
     item = items.item_from_row(existing)
+    if event_row < existing["last_event_id"]:
+        return "stale"  # a newer event already changed this item
     if event.change == "edit":
         if draft.text == item.text and draft.attachments == item.attachments:
             return "unchanged"
@@ -204,9 +224,11 @@ async def _seen(services: Services, conn: asyncpg.Connection, community: Communi
         await conn.execute(
             "UPDATE items SET text = $2, attachments = $3, verdict = $4, fingerprint = $5, edited = true,"
             " status = CASE WHEN $6 THEN 'open' ELSE status END,"
-            " note = $7, decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
+            " decided_by = CASE WHEN $6 THEN NULL ELSE decided_by END,"
+            " decision = CASE WHEN $6 THEN NULL ELSE decision END,"
+            " note = $7, last_event_id = $8, decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
             item.id, draft.text, list(draft.attachments), judgement.verdict, print_, reopen,
-            "✏️ Автор изменил текст в VK" + (" — карточка снова открыта" if reopen else ""))
+            "✏️ Автор изменил текст в VK" + (" — карточка снова открыта" if reopen else ""), event_row)
         if item.status in (ItemStatus.OPEN, ItemStatus.APPROVED) and not existing["busy"]:
             return "edited;" + await _auto(services, conn, item.id, judgement)
         return "edited"
@@ -214,25 +236,40 @@ async def _seen(services: Services, conn: asyncpg.Connection, community: Communi
         if existing["busy"] or item.status not in (ItemStatus.DELETED, ItemStatus.BANNED, ItemStatus.REMOVED):
             return "restore echo"
         await conn.execute(
-            "UPDATE items SET status = 'open', note = $2, decision_seq = decision_seq + 1, revision = revision + 1"
-            " WHERE id = $1", item.id, "♻️ Комментарий восстановлен в VK — карточка снова открыта")
+            "UPDATE items SET status = 'open', decided_by = NULL, decision = NULL, note = $2, last_event_id = $3,"
+            " decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
+            item.id, f"♻️ {_noun(item.kind.value)}: восстановлено в VK — карточка снова открыта", event_row)
         return "reopened"
     return "duplicate"
 
 
-async def _gone(conn: asyncpg.Connection, event: ItemGone) -> str:
+def _removed_note(kind: str, author_id: int, deleter_id: int | None) -> str:
+    if deleter_id is not None and deleter_id == author_id:
+        return f"🗑 {_noun(kind)}: автор удалил его в VK"
+    if deleter_id and deleter_id > 0:
+        return f"🗑 {_noun(kind)}: удалено в VK администратором id{deleter_id}"
+    return f"🗑 {_noun(kind)}: удалено в VK"
+
+
+async def _gone(conn: asyncpg.Connection, event: ItemGone, event_row: int) -> str:
+    key = (event.network, event.community_id, event.kind.value, event.ext_id)
     row = await conn.fetchrow(
-        "SELECT id, status, busy FROM items WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4"
-        " FOR UPDATE", event.network, event.community_id, event.kind.value, event.ext_id)
+        "SELECT id, status, busy, kind, author_id, last_event_id FROM items"
+        " WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4 FOR UPDATE", *key)
     if row is None:
-        return "unknown item"
+        # Deleted before we saw it (its "new" event is late, or was lost): remember, so that it arrives deleted.
+        await conn.execute(
+            "INSERT INTO tombstones (network, community_id, kind, ext_id, deleter_id, event_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", *key, event.deleter_id, event_row)
+        return "unknown item: tombstone"
+    if event_row < row["last_event_id"]:
+        return "stale"
     if row["busy"] or row["status"] not in (ItemStatus.OPEN, ItemStatus.APPROVED):
         return "delete echo"
-    who = f"администратором id{event.deleter_id}" if event.deleter_id and event.deleter_id > 0 else (
-        "автором или администратором")
     await conn.execute(
-        "UPDATE items SET status = 'removed', note = $2, decided_at = now(), decision_seq = decision_seq + 1,"
-        " revision = revision + 1 WHERE id = $1", row["id"], f"🗑 Удалён в VK {who}")
+        "UPDATE items SET status = 'removed', note = $2, decided_at = now(), last_event_id = $3,"
+        " decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
+        row["id"], _removed_note(row["kind"], row["author_id"], event.deleter_id), event_row)
     return "removed on network"
 
 

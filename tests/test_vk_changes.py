@@ -24,12 +24,12 @@ async def test_deletion_by_someone_else_is_shown(stack: Stack) -> None:
     await stack.wait_card("Удалят не через нас")
     await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 12, "user_id": 51234567,
                                             "deleter_id": 100500, "post_id": 1873})
-    card = await stack.wait_card("Удалят не через нас", where=lambda c: "Удалён в VK" in c["text"])
-    assert "id100500" in card["text"]
+    card = await stack.wait_card("Удалят не через нас", where=lambda c: "удалено в VK" in c["text"])
+    assert "администратором id100500" in card["text"]
     assert labels(card) == ["⛔ Бан"]
 
     await stack.event("wall_reply_restore", wall_comment(12, "Удалят не через нас"))
-    card = await stack.wait_card("Удалят не через нас", where=lambda c: "восстановлен в VK" in c["text"])
+    card = await stack.wait_card("Удалят не через нас", where=lambda c: "восстановлено в VK" in c["text"])
     assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
 
 
@@ -50,7 +50,7 @@ async def test_our_own_deletion_echo_changes_nothing(stack: Stack) -> None:
         await __import__("asyncio").sleep(0.05)
     assert rows[0]["status"] == "done"
     card = stack.card_with("Удалим сами")
-    assert card is not None and "Удалено —" in card["text"] and "Удалён в VK" not in card["text"]
+    assert card is not None and "Удалено —" in card["text"] and "удалено в VK" not in card["text"]
     assert card["edits"] == edits
 
 
@@ -96,3 +96,46 @@ async def test_every_comment_kind_gets_a_card_and_the_right_delete_call(stack: S
         else:
             assert params["owner_id"] == str(-GROUP_ID)
         assert params["comment_id"] == str(obj["id"])
+
+
+async def test_author_deleting_their_own_comment_is_not_blamed_on_an_administrator(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(15, "Передумал писать"))
+    await stack.wait_card("Передумал писать")
+    await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 15, "user_id": 51234567,
+                                            "deleter_id": 51234567, "post_id": 1873})
+    card = await stack.wait_card("Передумал писать", where=lambda c: "автор удалил его в VK" in c["text"])
+    assert "администратором" not in card["text"]
+
+
+async def test_a_deletion_that_overtakes_its_comment_still_wins(stack: Stack) -> None:
+    # VK's first delivery of the comment failed; its deletion arrives before VK's retry of the comment.
+    await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 16, "user_id": 51234567,
+                                            "deleter_id": 100500, "post_id": 1873})
+    await stack.event("wall_reply_new", wall_comment(16, "Уже удалённый спам"))
+    card = await stack.wait_card("Уже удалённый спам")
+    assert "удалено в VK администратором id100500" in card["text"]
+    assert labels(card) == ["⛔ Бан"]
+    assert not [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
+
+
+async def test_an_older_edit_applied_late_does_not_revert_the_text(stack: Stack) -> None:
+    from bot import intake
+    from bot.services import SERVICES
+
+    await stack.stop_service()
+    await stack.start_service(loops=False)  # the test applies the events itself, in the wrong order
+    assert stack.service is not None
+    services = stack.service.app[SERVICES]
+    await stack.event("wall_reply_new", wall_comment(17, "Первая версия"))
+    await stack.event("wall_reply_edit", wall_comment(17, "Вторая версия"))
+    await stack.event("wall_reply_edit", wall_comment(17, "Третья версия"))
+    rows = await stack.sql("SELECT id FROM events ORDER BY id")
+    # Apply the first and the last edit, then the middle one, as a retry would.
+    await stack.sql("UPDATE events SET retry_at = now() + interval '1 hour' WHERE id = $1", rows[1]["id"])
+    assert await intake.process_batch(services) == 2
+    await stack.sql("UPDATE events SET retry_at = now() WHERE id = $1", rows[1]["id"])
+    assert await intake.process_batch(services) == 1
+    items = await stack.sql("SELECT text FROM items")
+    assert items == [{"text": "Третья версия"}]
+    outcome = await stack.sql("SELECT result FROM audit WHERE action = 'event_processed' ORDER BY id")
+    assert outcome[-1]["result"] == "stale"
