@@ -55,9 +55,12 @@ def backoff(attempt: int) -> float:
 async def enqueue(conn: asyncpg.Connection, *, item_id: int, action: Action, actor: str, actor_name: str,
                   params: dict[str, Any] | None = None) -> int:
     """Marks the item busy and queues the action; call inside the transaction that decided it."""
+    doing = IN_PROGRESS_RU[action]
     await conn.execute(
-        "UPDATE items SET busy = true, menu = NULL, note = $2, revision = revision + 1 WHERE id = $1",
-        item_id, f"⏳ {actor_name}: {IN_PROGRESS_RU[action]}",
+        "UPDATE items SET busy = true, menu = NULL, revision = revision + 1,"
+        " note = CASE WHEN kind = 'message' THEN $3 ELSE $2 END WHERE id = $1",
+        item_id, f"⏳ {actor_name}: {doing}",
+        f"⏳ {actor_name}: {'блокируем автора в VK…' if action is Action.BAN else doing}",
     )
     action_id = await conn.fetchval(
         "INSERT INTO actions (item_id, action, actor, actor_name, params) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -86,9 +89,13 @@ async def _perform(services: Services, item: Item, action: Action, params: dict[
     elif action is Action.BAN:
         if item.kind.is_comment:
             await network.delete(item)
-        await network.ban(item.community_id, item.author.id, days=params.get("days"),
-                          reason=BanReason(params.get("reason", BanReason.OTHER)),
-                          comment=params.get("comment", ""))
+        try:
+            await network.ban(item.community_id, item.author.id, days=params.get("days"),
+                              reason=BanReason(params.get("reason", BanReason.OTHER)),
+                              comment=params.get("comment", ""))
+        except NetworkError as exc:
+            exc.after_delete = item.kind.is_comment  # the comment is gone already; the card must say so
+            raise
     elif action is Action.UNBAN:
         await network.unban(item.community_id, item.author.id)
     elif action is Action.REPLY:
@@ -195,9 +202,18 @@ async def _failed(services: Services, row: asyncpg.Record, item: Item, action: A
         await conn.execute(
             "UPDATE actions SET status = 'failed', finished_at = now(), error_code = $2, error = $3 WHERE id = $1",
             row["id"], exc.code, exc.message_ru)
-        await conn.execute(
-            "UPDATE items SET busy = false, note = $2, decision_seq = decision_seq + 1, revision = revision + 1"
-            " WHERE id = $1", item.id, f"⚠️ {FAILED_RU[action]}: {exc.for_card()}")
+        if getattr(exc, "after_delete", False):
+            # Half done: the comment is deleted, the author is not banned. Show exactly that.
+            await conn.execute(
+                "UPDATE items SET status = 'deleted', decision = 'delete', decided_by = $3, decided_at = now(),"
+                " busy = false, note = $2, decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
+                item.id, f"⚠️ Комментарий удалён, но заблокировать автора не удалось: {exc.for_card()}",
+                row["actor_name"])
+            await feedback.remember(conn, item, decision="delete", actor=row["actor"])
+        else:
+            await conn.execute(
+                "UPDATE items SET busy = false, note = $2, decision_seq = decision_seq + 1, revision = revision + 1"
+                " WHERE id = $1", item.id, f"⚠️ {FAILED_RU[action]}: {exc.for_card()}")
         await audit.record(conn, actor=row["actor"], actor_name=row["actor_name"], action=action.value,
                            result="error", network=item.network, community_id=item.community_id, item_id=item.id,
                            original_text=item.text,

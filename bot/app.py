@@ -120,7 +120,6 @@ def build_app(config: Config, *, networks: NetworkFactory = default_networks, cl
         if start_loops:
             spawn(listen(services), "listen")
             spawn(worker_loop(services), "intake")
-            spawn(executor_loop(services), "actions")
             spawn(lead(services.db.url, lambda: _leader_duties(services, bot, dispatcher)), "leader")
         yield
         for task in tasks:
@@ -141,12 +140,16 @@ def build_app(config: Config, *, networks: NetworkFactory = default_networks, cl
 
 
 async def _leader_duties(services: Services, bot: Bot, dispatcher: Dispatcher) -> None:
-    """What exactly one replica does: the work chat (writes and, in polling mode, reads) and the scheduler."""
+    """What exactly one replica does: the work chat (writes and, in polling mode, reads), the actions on
+    the networks, and the scheduler."""
     scheduler = start_scheduler(services)
     notifier = Notifier(services, bot)
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(notifier.run())
+            # Network actions run on the leader only, so that the per-token rate limits hold for the
+            # whole deployment, not per replica.
+            group.create_task(executor_loop(services))
             group.create_task(_connect_telegram(services, bot, dispatcher))
     finally:
         scheduler.shutdown(wait=False)

@@ -42,6 +42,15 @@ async def entries(db: Database, since: datetime | None = None) -> AsyncIterator[
             yield row
 
 
+def _cell(value: object) -> object:
+    """Citizen text that starts like a formula must not run as one in a spreadsheet."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 async def export_csv(db: Database, out: io.TextIOBase, since: datetime | None = None) -> int:
     import json
 
@@ -52,6 +61,6 @@ async def export_csv(db: Database, out: io.TextIOBase, since: datetime | None = 
         values = [row[c] for c in EXPORT_COLUMNS]
         values[1] = row["at"].isoformat()
         values[-1] = json.dumps(row["detail"], ensure_ascii=False)
-        writer.writerow(["" if v is None else v for v in values])
+        writer.writerow([_cell(v) for v in values])
         count += 1
     return count

@@ -148,8 +148,10 @@ def _policy(raw: Any, where: str, problems: list[str]) -> dict[str, LabelPolicy]
         return {}
     result: dict[str, LabelPolicy] = {}
     ban_days = raw.get("ban_days")
-    if ban_days is not None and (not isinstance(ban_days, int) or isinstance(ban_days, bool) or ban_days < 1):
-        problems.append(f"{where}.ban_days: expected a positive number of days, got {ban_days!r}")
+    if ban_days is not None and (not isinstance(ban_days, int) or isinstance(ban_days, bool)
+                                 or not 1 <= ban_days <= 365):
+        problems.append(f"{where}.ban_days: expected 1 to 365 days (VK bans for a year at most; omit it for"
+                        f" a ban forever), got {ban_days!r}")
         ban_days = None
     for label, value in raw.items():
         if label == "ban_days":

@@ -125,7 +125,7 @@ async def _apply(services: Services, conn: asyncpg.Connection, button: asyncpg.R
         row = await _claim(conn, button, "menu = $3, revision = revision + 1", "ban" if action == "ban_menu" else None)
         if row is None:
             return _who_handled(await conn.fetchrow("SELECT * FROM items WHERE id = $1", button["item_id"]), tz)
-        return Answer("Выберите срок блокировки." if action == "ban_menu" else "Хорошо, блокировку отменили.")
+        return Answer("Выберите срок блокировки." if action == "ban_menu" else "Хорошо, блокировать не будем.")
 
     if action in ("approve", "handled"):
         row = await _claim(
@@ -159,6 +159,8 @@ async def _apply(services: Services, conn: asyncpg.Connection, button: asyncpg.R
     await audit.record(conn, actor=actor, actor_name=staff.name, action=f"decided:{what.value}", result="queued",
                        network=item.network, community_id=item.community_id, item_id=item.id,
                        original_text=item.text, detail=action_params)
+    if what is Action.BAN and not item.kind.is_comment:
+        return Answer("Принято, блокируем автора в VK.")
     return Answer({
         Action.DELETE: "Принято, удаляем комментарий в VK.",
         Action.BAN: "Принято, удаляем и блокируем автора в VK.",

@@ -26,6 +26,17 @@ _STATUS = {
 }
 
 
+def _records(count: int) -> str:
+    """'1 запись', '3 записи', '8 записей'."""
+    if count % 10 == 1 and count % 100 != 11:
+        word = "запись"
+    elif count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        word = "записи"
+    else:
+        word = "записей"
+    return f"{count} {word}"
+
+
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
@@ -34,7 +45,7 @@ def _preview(text: str) -> str:
 def render_digest(entries: list[tuple[Item, bool]], *, community_name: str, tz: ZoneInfo) -> Card:
     """`entries` are (item, busy) in the order they were numbered when the digest was first sent."""
     lines = [f"<b>📥 Поток комментариев</b> · {html.escape(community_name, quote=False)}",
-             f"<i>{len(entries)} новых сразу — показываю вместе, чтобы не превысить лимит Telegram.</i>", ""]
+             f"<i>{_records(len(entries))} — вместе, чтобы не превысить лимит сообщений Telegram.</i>", ""]
     rows: list[tuple[Button, ...]] = []
     for number, (item, busy) in enumerate(entries, start=1):
         author = html.escape(item.author.name or f"id{item.author.id}", quote=False)
@@ -51,12 +62,15 @@ def render_digest(entries: list[tuple[Item, bool]], *, community_name: str, tz: 
         lines.append(line)
         if busy:
             continue
+        row = []
         if item.status is ItemStatus.OPEN:
-            keep = Button(f"✅ {number}", "approve" if item.kind.is_comment else "handled", item_id=item.id)
-            row = [keep]
+            row.append(Button(f"✅ {number}", "approve" if item.kind.is_comment else "handled", item_id=item.id))
             if item.kind.is_comment:
                 row.append(Button(f"🗑 {number}", "delete", item_id=item.id))
-            row.append(Button(f"📄 {number}", "expand", item_id=item.id))
-            rows.append(tuple(row))
-    lines += ["", "✅ — оставить, 🗑 — удалить, 📄 — открыть отдельной карточкой (там же «Бан»)."]
+        elif item.status in (ItemStatus.DELETED, ItemStatus.BANNED) and item.kind.is_comment:
+            row.append(Button(f"♻️ {number}", "restore", item_id=item.id))  # a person can undo the machine
+        row.append(Button(f"📄 {number}", "expand", item_id=item.id))
+        rows.append(tuple(row))
+    lines += ["", "✅ — оставить, 🗑 — удалить, ♻️ — восстановить, 📄 — открыть отдельной карточкой"
+                  " (там же «Бан» и «Ответить»)."]
     return Card("\n".join(lines), tuple(rows))

@@ -24,6 +24,13 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+class ScrubbingFormatter(logging.Formatter):
+    """Scrubs the whole formatted line, tracebacks included (an exception can carry a URL with a token)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -34,7 +41,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return scrub(json.dumps(entry, ensure_ascii=False))
 
 
 def setup(fmt: str = "text", level: int = logging.INFO) -> None:
@@ -43,7 +50,7 @@ def setup(fmt: str = "text", level: int = logging.INFO) -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+        handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

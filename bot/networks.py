@@ -18,6 +18,7 @@ class NetworkError(Exception):
         self.message_ru = message_ru
         self.code = code
         self.transient = transient
+        self.after_delete = False  # set when a ban failed after its comment was already deleted
 
     def for_card(self) -> str:
         return f"{self.message_ru} (код VK {self.code})" if self.code is not None else self.message_ru

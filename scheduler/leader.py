@@ -23,7 +23,7 @@ async def lead(url: str, duties: Callable[[], Awaitable[None]], *, retry: float 
     while True:
         conn = None
         try:
-            conn = await asyncpg.connect(url)
+            conn = await asyncpg.connect(url, timeout=10)
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                 await asyncio.sleep(retry)
             log.info("this replica is the leader")
@@ -31,7 +31,8 @@ async def lead(url: str, duties: Callable[[], Awaitable[None]], *, retry: float 
             try:
                 while not task.done():
                     await asyncio.sleep(retry)
-                    await conn.fetchval("SELECT 1")  # notice a lost connection, and with it the lock
+                    # Notice a lost (or half-open) connection, and with it the lock, within `retry` seconds.
+                    await conn.fetchval("SELECT 1", timeout=retry)
             finally:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

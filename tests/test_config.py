@@ -140,3 +140,13 @@ def test_classify_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert [(x["id"], x["labels"]) for x in lines] == [("a", []), ("b", ["obscene"])]
     assert main(["--config", "whatever.toml", "classify", str(source), "--explain"]) == 0
     assert "obscene" in capsys.readouterr().out
+
+
+def test_ban_days_must_fit_vk() -> None:
+    data = {"telegram": {"work_chat_id": -100}, "staff": [{"user_id": 1, "name": "A"}],
+            "vk": {"communities": [{"group_id": 5, "confirmation": "x",
+                                    "policy": {"spam": "auto_delete_and_ban", "ban_days": 400}}]}}
+    env = {"TELEGRAM_BOT_TOKEN": "1:a", "VK_SECRET_5": "s", "VK_GROUP_TOKEN_5": "g", "VK_USER_TOKEN_5": "u"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, env)
+    assert any("1 to 365 days" in p for p in caught.value.problems)

@@ -87,3 +87,34 @@ async def test_audit_is_append_only(stack: Stack) -> None:
 async def test_bad_since_is_a_clear_error(tmp_path: Path, database_url: str) -> None:
     code, _, err = await gospablik(tmp_path, database_url, "audit", "export", "--since", "yesterday")
     assert code != 0 and "expected a date like 2026-11-01" in err
+
+
+def test_csv_cells_never_run_as_formulas() -> None:
+    from bot.audit import _cell
+
+    assert _cell("=HYPERLINK(\"http://evil\")") == "'=HYPERLINK(\"http://evil\")"
+    assert _cell("+7 900 000-00-00") == "'+7 900 000-00-00"
+    assert _cell("Обычный текст") == "Обычный текст" and _cell(None) == "" and _cell(5) == 5
+
+
+def test_logs_never_show_tokens(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from bot import logs
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    log = logging.getLogger("test.tokens")
+    try:
+        logs.setup("text")
+        try:
+            raise RuntimeError("GET https://api.vk.ru/method/users.get?access_token=vk1.a.SECRET&v=5.199")
+        except RuntimeError:
+            log.exception("call to https://api.telegram.org/bot123:SECRET/sendMessage failed")
+        err = capsys.readouterr().err
+        assert "SECRET" not in err and "access_token=***" in err and "/bot***" in err
+        logs.setup("json")
+        log.error("secret in body: {\"secret\": \"s3cr3t\"}")
+        assert "s3cr3t" not in capsys.readouterr().err
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]

@@ -162,3 +162,16 @@ async def test_crash_between_telegram_and_the_record_leaves_working_buttons(stac
         assert len(vk_calls(stack, "wall.deleteComment")) == 1
     finally:
         await bot.session.close()
+
+
+async def test_ban_that_fails_after_the_delete_shows_the_comment_deleted(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(80, "Полубан"))
+    card = await stack.wait_card("Полубан")
+    stack.vk.fail_next("groups.ban", 15)  # e.g. the user token lacks the `groups` scope
+    await stack.press(card, "Бан")
+    card = await stack.wait_card("Полубан", where=lambda c: "⛔ Навсегда" in labels(c))
+    await stack.press(card, "Навсегда")
+    card = await stack.wait_card("Полубан", where=lambda c: "заблокировать автора не удалось" in c["text"])
+    assert "Удалено —" in card["text"] and "код VK 15" in card["text"]
+    assert labels(card) == ["♻️ Восстановить", "⛔ Бан"]
+    assert len(vk_calls(stack, "wall.deleteComment")) == 1

@@ -216,3 +216,40 @@ async def test_a_huge_card_still_fits_telegram(stack: Stack) -> None:
     card = await stack.wait_card("Смотрите ссылки")
     assert len(card["text"].encode("utf-16-le")) // 2 <= 4096
     assert "и ещё 4" in card["text"] and "симв.)" in card["text"]
+
+
+async def test_two_moderators_racing_different_buttons(database_url: str, classifier: object) -> None:
+    import asyncio
+    import dataclasses
+
+    from bot.config import StaffMember
+    from bot.domain import Role
+
+    def second_moderator(config):  # type: ignore[no-untyped-def]
+        return dataclasses.replace(config, staff=(*config.staff, StaffMember(333, "Ольга Котова", Role.ADMIN)))
+
+    stack = await Stack(database_url=database_url, classifier=classifier, tweak=second_moderator).start()
+    try:
+        stack.tg.add_user(333, "Ольга", "Котова")
+        await stack.event("wall_reply_new", wall_comment(5400, "Кто первый нажмёт"))
+        card = await stack.wait_card("Кто первый нажмёт")
+        keep, delete = await asyncio.gather(stack.press(card, "Оставить", user_id=MODERATOR),
+                                            stack.press(card, "Удалить", user_id=333))
+        winners = [a for a in (keep, delete) if not a["text"].startswith(("Уже", "Действие", "Карточка"))]
+        assert len(winners) == 1, (keep, delete)
+        loser = delete if winners[0] is keep else keep
+        assert "Уже обработано" in loser["text"] or "уже выполняется" in loser["text"].lower()
+        await asyncio.sleep(1)
+        deletes = len([c for c in stack.vk.calls if c["method"] == "wall.deleteComment"])
+        assert deletes == (1 if winners[0] is delete else 0)
+    finally:
+        await stack.close()
+
+
+async def test_telegram_webhook_refuses_a_wrong_secret(stack: Stack) -> None:
+    assert stack.http is not None
+    update = {"update_id": 1, "callback_query": {"id": "q", "chat_instance": "c", "data": "b:x",
+                                                 "from": {"id": MODERATOR, "is_bot": False, "first_name": "M"}}}
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+        async with stack.http.post(f"{stack.base}/webhooks/telegram", json=update, headers=headers) as response:
+            assert response.status == 401
