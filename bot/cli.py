@@ -65,34 +65,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return asyncio.run(_with_db(_config(args), work))
 
 
+def _export(args: argparse.Namespace, writer: Callable[..., Awaitable[int]], what: str) -> int:
+    """Writes records from `since` to the output (a file, or standard output) and says how many."""
+    since = _since(args.since)
+
+    async def work(db: object) -> int:
+        with _output(args.output) as out:
+            count = await writer(db, out, since)
+        print(f"exported {count} {what}", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_db(_config(args), work))
+
+
 def cmd_audit_export(args: argparse.Namespace) -> int:
     from bot.audit import export_csv
 
     if args.format != "csv":
         raise SystemExit("--format: only csv is supported")
-    since = _since(args.since)
-
-    async def work(db: object) -> int:
-        with _output(args.output) as out:
-            count = await export_csv(db, out, since)  # type: ignore[arg-type]
-        print(f"exported {count} audit entries", file=sys.stderr)
-        return 0
-
-    return asyncio.run(_with_db(_config(args), work))
+    return _export(args, export_csv, "audit entries")
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
     from bot.feedback import export_jsonl
 
-    since = _since(args.since)
-
-    async def work(db: object) -> int:
-        with _output(args.output) as out:
-            count = await export_jsonl(db, out, since)  # type: ignore[arg-type]
-        print(f"exported {count} labelled examples", file=sys.stderr)
-        return 0
-
-    return asyncio.run(_with_db(_config(args), work))
+    return _export(args, export_jsonl, "labelled examples")
 
 
 @contextlib.contextmanager

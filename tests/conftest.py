@@ -306,3 +306,11 @@ async def stack(database_url: str, classifier: Any) -> AsyncIterator[Stack]:
 def wall_comment(comment_id: int, text: str, *, from_id: int = 51234567, post_id: int = 1873) -> dict[str, Any]:
     return {"id": comment_id, "from_id": from_id, "date": 1767600000, "text": text, "post_id": post_id,
             "owner_id": -GROUP_ID, "post_owner_id": -GROUP_ID, "parents_stack": [], "attachments": []}
+
+
+def message_new(text: str, *, from_id: int = 51234567, cmid: int = 311) -> dict[str, Any]:
+    """A `message_new` object of API 5.199: the message inside the `client_info` wrapper."""
+    return {"message": {"date": 1767600500, "from_id": from_id, "id": 900 + cmid, "out": 0, "peer_id": from_id,
+                        "conversation_message_id": cmid, "text": text, "attachments": []},
+            "client_info": {"button_actions": ["text"], "keyboard": True, "inline_keyboard": True,
+                            "carousel": True, "lang_id": 0}}

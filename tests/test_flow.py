@@ -9,6 +9,7 @@ from tests.conftest import (
     VIEWER,
     Stack,
     labels,
+    message_new,
     wall_comment,
 )
 
@@ -153,10 +154,7 @@ async def test_simultaneous_presses_lead_to_one_action(stack: Stack) -> None:
 
 
 async def test_message_gets_handled_and_ban_buttons(stack: Stack) -> None:
-    obj = {"message": {"date": 1767600500, "from_id": 51234567, "id": 902, "out": 0, "peer_id": 51234567,
-                       "conversation_message_id": 311, "text": "Не вывозят мусор на ул. Садовой", "attachments": []},
-           "client_info": {"button_actions": ["text"], "keyboard": True, "inline_keyboard": True,
-                           "carousel": True, "lang_id": 0}}
+    obj = message_new("Не вывозят мусор на ул. Садовой")
     await stack.event("message_new", obj)
     card = await stack.wait_card("Не вывозят мусор")
     assert labels(card) == ["✅ Обработано", "⛔ Бан", "💬 Ответить"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import GROUP_ID, MODERATOR, OUTSIDER, WORK_CHAT, Stack, labels, wall_comment
+from tests.conftest import GROUP_ID, MODERATOR, OUTSIDER, WORK_CHAT, Stack, labels, message_new, wall_comment
 
 
 async def test_reply_to_a_wall_comment_card(stack: Stack) -> None:
@@ -27,10 +27,7 @@ async def test_reply_to_a_wall_comment_card(stack: Stack) -> None:
 
 
 async def test_reply_to_a_message_card(stack: Stack) -> None:
-    obj = {"message": {"date": 1767600500, "from_id": 51234567, "id": 902, "out": 0, "peer_id": 51234567,
-                       "conversation_message_id": 311, "text": "Не вывозят мусор на ул. Садовой", "attachments": []},
-           "client_info": {"button_actions": ["text"], "keyboard": True, "inline_keyboard": True,
-                           "carousel": True, "lang_id": 0}}
+    obj = message_new("Не вывозят мусор на ул. Садовой")
     await stack.event("message_new", obj)
     card = await stack.wait_card("Не вывозят мусор")
     await stack.tg.send_user_message(chat_id=WORK_CHAT, user_id=MODERATOR, reply_to_message_id=card["message_id"],
