@@ -90,11 +90,12 @@ async def test_insults_are_never_acted_on_without_a_person(database_url: str, cl
 
 
 async def test_the_same_text_from_several_accounts_is_spam(stack: Stack) -> None:
-    text = "Вступайте в нашу группу лучших новостей района, там всё самое интересное каждый день"
+    text = "Отличная новость, спасибо всем кто участвовал в субботнике в нашем дворе"
     for number, author in enumerate((70000001, 70000002, 70000003)):
         await stack.event("wall_reply_new", wall_comment(80 + number, text, from_id=author))
     await stack.wait_for(lambda: len(stack.cards()) == 3, what="three cards")
     rows = await stack.sql("SELECT author_id, verdict FROM items ORDER BY id")
-    assert "spam" in rows[-1]["verdict"]["labels"]
+    # The first two are an ordinary invitation; the third copy from another account makes it a campaign.
+    assert [("spam" in r["verdict"]["labels"]) for r in rows] == [False, False, True]
     reasons = [r["rule"] for r in rows[-1]["verdict"]["reasons"]]
     assert any("repeat" in r for r in reasons), reasons
