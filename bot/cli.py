@@ -48,6 +48,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = _config(args)
+    for community in config.communities:
+        if community.confirmation is None:
+            print(f"VK community {community.group_id}: the confirmation string will be asked from VK"
+                  " (set the server up with `gospablik vk setup`)")
     print(f"Configuration is valid: {len(config.communities)} VK communities, {len(config.staff)} staff, "
           f"work chat {config.telegram.work_chat_id} ({config.telegram.mode}), "
           f"database: {'DATABASE_URL' if config.database_url else 'embedded in ' + str(config.data_dir)}")
@@ -101,6 +105,44 @@ def _output(path: str | None):  # type: ignore[no-untyped-def]
             yield out
 
 
+def cmd_vk_setup(args: argparse.Namespace) -> int:
+    """Sets up each community's Callback server through VK's API (the service must be running)."""
+    from bot.app import default_networks
+    from bot.networks import NetworkError
+    from platforms.vk.setup import setup_callback
+
+    config = _config(args)
+    if not config.public_url:
+        raise SystemExit("service.public_url is not set: VK must know where to send events")
+    communities = [c for c in config.communities if args.group_id in (None, c.group_id)]
+    if not communities:
+        raise SystemExit(f"community {args.group_id} is not in the configuration")
+
+    async def work() -> int:
+        vk = default_networks(config)["vk"]
+        failed = 0
+        try:
+            for community in communities:
+                url = f"{config.public_url}/webhooks/vk/{community.group_id}"
+                try:
+                    result = await setup_callback(vk, group_id=community.group_id, url=url,  # type: ignore[arg-type]
+                                                  secret=community.secret, api_version=config.vk_api_version)
+                except NetworkError as exc:
+                    print(f"{community.group_id}: {exc.for_card()}")
+                    failed += 1
+                    continue
+                verb = "added" if result.created else "updated"
+                print(f"{community.group_id}: server {result.server_id} {verb} for {url}; VK status: {result.status}")
+                if result.status != "ok":
+                    failed += 1
+                    print("  VK could not confirm the address: is the service running and reachable there?")
+        finally:
+            await vk.close()
+        return 1 if failed else 0
+
+    return asyncio.run(work())
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -136,6 +178,12 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--ephemeral", action="store_true", help="a throwaway database")
     demo.add_argument("--no-open", action="store_true", help="do not open a browser")
     demo.set_defaults(func=cmd_demo)
+
+    vk = sub.add_parser("vk", help="VK community set-up").add_subparsers(dest="vk_command", required=True)
+    setup = vk.add_parser("setup", help="add the Callback server through VK's API and subscribe it to the "
+                                        "moderation events (run it while the service is running)")
+    setup.add_argument("--group-id", type=int, help="only this community (default: all)")
+    setup.set_defaults(func=cmd_vk_setup)
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     export = audit.add_parser("export", help="write the audit trail out")

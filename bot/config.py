@@ -48,7 +48,7 @@ class Community:
     group_id: int
     name: str
     secret: str
-    confirmation: str
+    confirmation: str | None  # None: fetched from VK's API when VK asks
     group_token: str
     user_token: str
     topic_id: int | None = None
@@ -268,12 +268,9 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         if not all(isinstance(d, str) for d in domains):
             problems.append(f"{where}.own_domains: expected a list of domain names")
             domains = []
-        confirmation = env.get(f"VK_CONFIRMATION_{group_id}") or read.get(raw, "confirmation", str, where, "")
-        if not confirmation:
-            problems.append(
-                f"{where}: the Callback confirmation string is not set (confirmation = \"...\" "
-                f"or VK_CONFIRMATION_{group_id})"
-            )
+        # Without a configured string the service asks VK for it (groups.getCallbackConfirmationCode),
+        # which fits servers set up through the API, as `gospablik vk setup` does.
+        confirmation = env.get(f"VK_CONFIRMATION_{group_id}") or read.get(raw, "confirmation", str, where, "") or None
         communities.append(Community(
             group_id=group_id,
             name=name,

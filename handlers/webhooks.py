@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot import inbox
 from bot.db import DatabaseUnavailable
+from bot.networks import NetworkError
 from bot.services import SERVICES
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,14 @@ class VkCallback(web.View):
             log.warning("vk callback for %s: wrong secret (type %s)", group_id, event_type)
             return _refuse(403, "wrong secret")
         if event_type == "confirmation":
-            return web.Response(text=community.confirmation, content_type="text/plain")
+            code = community.confirmation
+            if code is None:
+                try:
+                    code = await services.network("vk").confirmation_code(group_id)
+                except NetworkError as exc:
+                    log.error("vk confirmation for %s: cannot get the code from VK: %s", group_id, exc)
+                    return web.Response(status=503, text="confirmation code unavailable, retry later")
+            return web.Response(text=code, content_type="text/plain")
         event_id = payload.get("event_id")
         if isinstance(event_id, int) and not isinstance(event_id, bool):
             event_id = str(event_id)

@@ -12,11 +12,13 @@ user-only method → 27; then the method's own parameter checks (see `vk_methods
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.sandbox.rate_limit import SlidingWindow
@@ -63,6 +65,7 @@ class VkEmulator:
         self._tokens = {group_token: GROUP, user_token: USER}
         self.rate_limits = {USER: SlidingWindow(3, 1.0), GROUP: SlidingWindow(20, 1.0)}
         self._failures: dict[str, list[int]] = {}
+        self._background: set[asyncio.Task] = set()
         self.app = web.Application()
         self.app.router.add_route("GET", "/method/{name}", self._handle)
         self.app.router.add_route("POST", "/method/{name}", self._handle)
@@ -138,7 +141,34 @@ class VkEmulator:
             request_params += [{"key": k, "value": v} for k, v in logged.items()]
             body = {"error": {**entry["error"], "request_params": request_params}}
         self.calls.append(entry)
+        while self.state.pending_confirmations:
+            server_id = self.state.pending_confirmations.pop(0)
+            task = asyncio.get_running_loop().create_task(self._confirm_server(server_id))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/json")
+
+    async def _confirm_server(self, server_id: int) -> None:
+        """What VK does after a server is added or edited: asks the address for the confirmation string."""
+        server = self.state.callback_servers.get(server_id)
+        if server is None:
+            return
+        payload = {"type": "confirmation", "group_id": self.group_id}
+        if server["secret_key"]:
+            payload["secret"] = server["secret_key"]
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session, \
+                    session.post(server["url"], json=payload) as response:
+                body = await response.text()
+                ok = response.status == 200 and body.strip() == self.confirmation_code
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            ok = False
+        server["status"] = "ok" if ok else "failed"
+
+    def callback_servers(self) -> list[dict]:
+        """The community's Callback servers as VK's settings page would list them."""
+        settings = self.state.callback_settings
+        return [dict(server, settings=settings.get(server["id"])) for server in self.state.callback_servers.values()]
 
     def _dispatch(self, name: str, params: dict[str, str], token_kind: str | None) -> Any:
         method = METHODS.get(name)

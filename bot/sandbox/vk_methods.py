@@ -529,3 +529,113 @@ def messages_send(call: Call) -> int:
     if random_id:
         state.sent_by_random_id[(peer_id, random_id)] = msg_id
     return msg_id
+
+
+# ---- Callback API servers (community settings → Работа с API → Callback API)
+MAX_CALLBACK_SERVERS = 10
+CALLBACK_EVENTS = frozenset({
+    "audio_new", "board_post_delete", "board_post_edit", "board_post_new", "board_post_restore",
+    "group_change_photo", "group_change_settings", "group_join", "group_leave", "group_officers_edit",
+    "lead_forms_new", "market_comment_delete", "market_comment_edit", "market_comment_new",
+    "market_comment_restore", "market_order_new", "market_order_edit", "message_allow", "message_deny",
+    "message_new", "message_read", "message_reply", "message_typing_state", "message_edit",
+    "photo_comment_delete", "photo_comment_edit", "photo_comment_new", "photo_comment_restore", "photo_new",
+    "poll_vote_new", "user_block", "user_unblock", "video_comment_delete", "video_comment_edit",
+    "video_comment_new", "video_comment_restore", "video_new", "message_reaction_event", "wall_post_new",
+    "wall_reply_delete", "wall_reply_edit", "wall_reply_new", "wall_reply_restore", "wall_repost",
+    "wall_schedule_post_new", "wall_schedule_post_delete",
+})
+
+
+def _server_fields(call: Call) -> tuple[str, str, str]:
+    url = call.text("url").strip()
+    if not url:
+        raise param_error("url is undefined")
+    if not url.startswith(("http://", "https://")):
+        raise param_error("url is invalid")
+    title = call.text("title")
+    if not title:
+        raise param_error("title is undefined")
+    if len(title) > 14:
+        raise param_error("title should be shorter than 14 characters")
+    secret = call.text("secret_key")
+    if len(secret) > 50:
+        raise param_error("secret_key should be shorter than 50 characters")
+    return url, title, secret
+
+
+def _server(call: Call) -> dict:
+    server_id = call.req_int("server_id")
+    server = call.state.callback_servers.get(server_id)
+    if server is None:
+        raise param_error("server_id is incorrect")
+    return server
+
+
+@method("groups.getCallbackServers", USER, GROUP)
+def groups_get_callback_servers(call: Call) -> dict:
+    call.community_group()
+    wanted = {int(x) for x in call.items("server_ids") if x.lstrip("-").isdigit()}
+    servers = [dict(s) for s in call.state.callback_servers.values() if not wanted or s["id"] in wanted]
+    return {"count": len(servers), "items": servers}
+
+
+@method("groups.addCallbackServer", USER, GROUP)
+def groups_add_callback_server(call: Call) -> dict:
+    call.community_group()
+    url, title, secret = _server_fields(call)
+    if len(call.state.callback_servers) >= MAX_CALLBACK_SERVERS:
+        raise VkApiError(2000)
+    server_id = max(call.state.callback_servers, default=0) + 1
+    call.state.callback_servers[server_id] = {"id": server_id, "title": title, "creator_id": call.ctx.admin_user_id,
+                                              "url": url, "secret_key": secret, "status": "wait"}
+    call.state.callback_settings[server_id] = {"api_version": "5.199", "events": {}}
+    call.state.pending_confirmations.append(server_id)  # VK checks the address right after, as on the site
+    return {"server_id": server_id}
+
+
+@method("groups.editCallbackServer", USER, GROUP)
+def groups_edit_callback_server(call: Call) -> int:
+    call.community_group()
+    server = _server(call)
+    url, title, secret = _server_fields(call)
+    server.update(url=url, title=title, secret_key=secret, status="wait")
+    call.state.pending_confirmations.append(server["id"])
+    return 1
+
+
+@method("groups.deleteCallbackServer", USER, GROUP)
+def groups_delete_callback_server(call: Call) -> int:
+    call.community_group()
+    server = _server(call)
+    del call.state.callback_servers[server["id"]]
+    call.state.callback_settings.pop(server["id"], None)
+    return 1
+
+
+@method("groups.setCallbackSettings", USER, GROUP)
+def groups_set_callback_settings(call: Call) -> int:
+    call.community_group()
+    server = _server(call)
+    settings = call.state.callback_settings[server["id"]]
+    if call.has("api_version"):
+        version = call.text("api_version")
+        try:
+            if tuple(int(p) for p in version.split(".")) < (5, 81):
+                raise param_error("api_version is invalid")
+        except ValueError:
+            raise param_error("api_version is invalid") from None
+        settings["api_version"] = version
+    for name in CALLBACK_EVENTS:
+        if name in call.params:
+            settings["events"][name] = 1 if call.flag(name) else 0
+    return 1
+
+
+@method("groups.getCallbackSettings", USER, GROUP)
+def groups_get_callback_settings(call: Call) -> dict:
+    call.community_group()
+    server = _server(call)
+    settings = call.state.callback_settings[server["id"]]
+    return {"api_version": settings["api_version"],
+            "events": {name: settings["events"].get(name, 0) for name in sorted(CALLBACK_EVENTS)}}

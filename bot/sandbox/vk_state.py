@@ -102,6 +102,9 @@ class VkState:
         self.can_message: set[int] = set()  # users who wrote to the community and did not deny messages
         self.sent_by_random_id: dict[tuple[int, int], int] = {}
         self.bans: dict[int, dict] = {}
+        self.callback_servers: dict[int, dict] = {}
+        self.callback_settings: dict[int, dict] = {}
+        self.pending_confirmations: list[int] = []  # servers whose address VK is about to check
         self._last_id: dict[str, int] = {kind: 0 for kind in KINDS} | {"message": 0}
 
     # ---- ids
