@@ -89,9 +89,17 @@ def test_every_problem_is_reported_at_once() -> None:
         "group_id: a community's id is positive here (write 5)",
         "policy.insult: must be \"notify\"", "policy.spam: unknown action 'explode'",
         "policy.rudeness: unknown label", "TELEGRAM_BOT_TOKEN is not set", "VK_SECRET_5 is not set",
-        "VK_USER_TOKEN_5 is not set", "confirmation string is not set",
+        "VK_USER_TOKEN_5 is not set",
     ]:
         assert expected in text, f"{expected!r} not reported in:\n{text}"
+
+
+def test_confirmation_may_be_left_to_vk() -> None:
+    data = {"telegram": {"work_chat_id": -100}, "staff": [{"user_id": 1, "name": "A"}],
+            "vk": {"communities": [{"group_id": 5}]}}
+    env = {"TELEGRAM_BOT_TOKEN": "1:a", "VK_SECRET_5": "s", "VK_GROUP_TOKEN_5": "g", "VK_USER_TOKEN_5": "u"}
+    assert parse_config(data, env).community(5).confirmation is None
+    assert parse_config(data, {**env, "VK_CONFIRMATION_5": "abc"}).community(5).confirmation == "abc"
 
 
 def test_webhook_mode_needs_public_url_and_secret() -> None:
