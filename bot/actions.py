@@ -41,7 +41,7 @@ IN_PROGRESS_RU = {
 }
 FAILED_RU = {
     Action.DELETE: "Не удалось удалить",
-    Action.BAN: "Не удалось заблокировать автора",
+    Action.BAN: "Не удалось удалить и заблокировать",
     Action.RESTORE: "Не удалось восстановить",
     Action.UNBAN: "Не удалось снять блокировку",
     Action.REPLY: "Не удалось отправить ответ",
@@ -174,8 +174,9 @@ async def _done(services: Services, row: asyncpg.Record, item: Item, action: Act
                                item.network, item.community_id, item.author.id)
         if action in (Action.BAN, Action.UNBAN):  # the author's other cards offer «Бан» or «Разбанить»
             await conn.execute(
-                "UPDATE items SET revision = revision + 1, decision_seq = decision_seq + 1 WHERE network = $1"
-                " AND community_id = $2 AND author_id = $3 AND id <> $4 AND NOT busy",
+                "UPDATE items SET revision = revision + 1 WHERE network = $1 AND community_id = $2"
+                " AND author_id = $3 AND id <> $4 AND NOT busy AND first_seen_at > now() - interval '7 days'"
+                " AND status IN ('open', 'approved', 'deleted', 'removed')",
                 item.network, item.community_id, item.author.id, item.id)
         await audit.record(conn, actor=row["actor"], actor_name=row["actor_name"], action=action.value,
                            result="ok", network=item.network, community_id=item.community_id, item_id=item.id,

@@ -57,6 +57,16 @@ def visible_length(markup: str) -> int:
     return len(html.unescape(_TAG.sub("", markup)).encode("utf-16-le")) // 2
 
 
+def _cut_utf16(text: str, limit: int) -> str:
+    """The longest prefix of at most `limit` UTF-16 units: the unit the card budget is counted in."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
+
+
 def _highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEXT) -> str:
     """Escapes the text and underlines the spans the classifier flagged (merged where they overlap)."""
     spans = sorted(
@@ -69,7 +79,7 @@ def _highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEX
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    shown = text[:limit]
+    shown = _cut_utf16(text, limit)
     out, pos = [], 0
     for start, end in merged:
         if start >= len(shown):
@@ -79,8 +89,8 @@ def _highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEX
         out.append(f"<u><b>{html.escape(shown[start:end], quote=False)}</b></u>")
         pos = end
     out.append(html.escape(shown[pos:], quote=False))
-    if len(text) > limit:
-        out.append(f"… <i>(ещё {len(text) - limit} симв.)</i>")
+    if len(shown) < len(text):
+        out.append(f"… <i>(ещё {len(text) - len(shown)} симв.)</i>")
     return "".join(out)
 
 
@@ -108,7 +118,8 @@ def _decision_line(item: Item, tz: ZoneInfo) -> str | None:
     when = f", {_when(item.decided_at, tz)}" if item.decided_at else ""
     who = html.escape(item.decided_by or "", quote=False)
     if item.status is ItemStatus.APPROVED:
-        word = {"handled": "✅ Обработано", "restore": "♻️ Восстановлено", "reply": "💬 Отвечено"}.get(
+        word = {"handled": "✅ Обработано", "restore": "♻️ Восстановлено", "reply": "💬 Отвечено",
+                "unban": "🔓 Блокировка автора снята"}.get(
             item.decision or "", "✅ Оставлено")
         return f"{word} — {who}{when}"
     if item.status is ItemStatus.DELETED:
@@ -120,8 +131,21 @@ def _decision_line(item: Item, tz: ZoneInfo) -> str | None:
         what = "удалено, автор заблокирован" if item.kind.is_comment else "автор заблокирован"
         return f"⛔ {what.capitalize()} ({term or days + ' дн.'}) — {who}{when}"
     if item.status is ItemStatus.REMOVED:
-        return None  # the note says who removed it on the network
+        return _removal_line(item)
     return None
+
+
+def _removal_line(item: Item) -> str:
+    """Who deleted the item on the network, from the decision `bot.intake` recorded."""
+    message = item.kind is ItemKind.MESSAGE
+    what = {ItemKind.MESSAGE: "Сообщение удалено", ItemKind.BOARD_COMMENT: "Сообщение в обсуждении удалено"}.get(
+        item.kind, "Комментарий удалён")
+    _, _, who = (item.decision or "removed").partition(":")
+    if who == "author":
+        return "🗑 Автор удалил своё сообщение в VK" if message else "🗑 Автор удалил свой комментарий в VK"
+    if who.isdigit():
+        return f"🗑 {what} в VK администратором id{who}"
+    return f"🗑 {what} в VK"
 
 
 def buttons_for(item: Item, *, busy: bool, menu: str | None,

@@ -43,7 +43,7 @@ REPLY_HINT = Answer("Чтобы ответить от имени сообщес�
 _LABEL_BAN_REASON = {"spam": BanReason.SPAM, "obscene": BanReason.PROFANITY, "insult": BanReason.ABUSE}
 _DONE_WORDS = {
     "approve": "оставлено", "handled": "отмечено как обработанное", "delete": "удалено", "restore": "восстановлено",
-    "unban": "автор разблокирован", "ban": "автор заблокирован",
+    "unban": "автор разблокирован", "ban": "автор заблокирован", "reply": "отвечено",
 }
 
 
@@ -110,15 +110,27 @@ async def _apply(services: Services, conn: asyncpg.Connection, button: asyncpg.R
         return REPLY_HINT
 
     if action == "expand":
-        moved = await conn.execute(
-            "UPDATE cards SET message_id = NULL, in_digest = false, expanded = true, sent_revision = 0"
-            " WHERE item_id = $1 AND in_digest", button["item_id"])
+        members = await conn.fetchval(
+            "SELECT count(*) FROM cards WHERE chat_id = $1 AND message_id = $2 AND in_digest",
+            button["chat_id"], button["message_id"])
+        if members == 1:
+            # The last item of a digest becomes a full card in place: the digest message is edited into it.
+            moved = await conn.execute(
+                "UPDATE cards SET in_digest = false, expanded = true, sending_until = NULL"
+                " WHERE item_id = $1 AND in_digest", button["item_id"])
+        else:
+            # Cleared lease: a digest write already under way must not record this item back into the digest.
+            moved = await conn.execute(
+                "UPDATE cards SET message_id = NULL, in_digest = false, expanded = true, sent_revision = 0,"
+                " sending_until = NULL WHERE item_id = $1 AND in_digest", button["item_id"])
         if moved == "UPDATE 0":
             return Answer("Эта запись уже открыта отдельной карточкой.")
-        await conn.execute(  # the digest is drawn again without the item
-            "UPDATE items SET revision = revision + 1 WHERE id IN"
-            " (SELECT item_id FROM cards WHERE chat_id = $1 AND message_id = $2)",
-            button["chat_id"], button["message_id"])
+        await conn.execute(  # the item and the digest are both drawn again
+            "UPDATE items SET revision = revision + 1 WHERE id = $3 OR id IN"
+            " (SELECT item_id FROM cards WHERE chat_id = $1 AND message_id = $2 AND in_digest)",
+            button["chat_id"], button["message_id"], button["item_id"])
+        if members == 1:
+            return Answer("Открываю запись полной карточкой на месте сводки.")
         return Answer("Открываю отдельной карточкой — она придёт следующим сообщением.")
 
     if action in ("ban_menu", "cancel"):

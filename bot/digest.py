@@ -44,8 +44,8 @@ def _preview(text: str) -> str:
 
 def render_digest(entries: list[tuple[Item, bool]], *, community_name: str, tz: ZoneInfo) -> Card:
     """`entries` are (item, busy) in the order they were numbered when the digest was first sent."""
-    lines = [f"<b>📥 Поток комментариев</b> · {html.escape(community_name, quote=False)}",
-             f"<i>{_records(len(entries))} — вместе, чтобы не превысить лимит сообщений Telegram.</i>", ""]
+    lines = [f"<b>📥 Поток обращений</b> · {html.escape(community_name, quote=False)}",
+             f"<i>{_records(len(entries))} в одном сообщении, чтобы не превысить лимит Telegram.</i>", ""]
     rows: list[tuple[Button, ...]] = []
     for number, (item, busy) in enumerate(entries, start=1):
         author = html.escape(item.author.name or f"id{item.author.id}", quote=False)

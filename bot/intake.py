@@ -112,6 +112,10 @@ async def process_batch(services: Services, limit: int = BATCH) -> int:
             except Exception as exc:
                 failures.append((row, exc))
         for row, exc in failures:
+            if isinstance(exc, NotYet):
+                await conn.execute("UPDATE events SET attempts = attempts - 1, retry_at = now() + interval '3 seconds'"
+                                   " WHERE id = $1", row["id"])
+                continue
             log.error("event %s (%s) failed: %s: %s", row["event_id"], row["type"], type(exc).__name__, exc)
             final = row["attempts"] >= MAX_ATTEMPTS or isinstance(exc, (ValueError, LookupError))
             await conn.execute(
@@ -180,17 +184,26 @@ async def _auto(services: Services, conn: asyncpg.Connection, item_id: int, judg
     return f"auto:{judgement.action.value}"
 
 
-NOUN_RU = {"message": "Сообщение", "board_comment": "Сообщение в обсуждении"}
+class NotYet(Exception):
+    """The event must wait: the item is in the middle of an action of ours. Retried soon, not counted."""
 
 
-def _noun(kind: str) -> str:
-    return NOUN_RU.get(kind, "Комментарий")
+def _item_lock(conn: asyncpg.Connection, key: tuple[str, int, str, str]) -> Any:
+    """Serialises events for one item across replicas (a tombstone and its late comment, two edits)."""
+    return conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", "|".join(map(str, key)))
+
+
+def _restored_note(kind: str) -> str:
+    what = {"message": "Сообщение восстановлено", "board_comment": "Сообщение в обсуждении восстановлено"}.get(
+        kind, "Комментарий восстановлен")
+    return f"♻️ {what} в VK — карточка снова открыта"
 
 
 async def _seen(services: Services, conn: asyncpg.Connection, community: Community, event: ItemSeen,
                 names: dict[int, str], event_row: int) -> str:
     draft = event.draft
     key = (draft.network, draft.community_id, draft.kind.value, draft.ext_id)
+    await _item_lock(conn, key)
     existing = await conn.fetchrow(
         "SELECT * FROM items WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4 FOR UPDATE", *key)
     author_name = names.get(draft.author.id)
@@ -203,12 +216,12 @@ async def _seen(services: Services, conn: asyncpg.Connection, community: Communi
                                          can_delete=draft.kind.is_comment and not gone)
         item_id = await conn.fetchval(
             "INSERT INTO items (network, community_id, kind, ext_id, author_id, author_name, text, original_text,"
-            " attachments, created_at, url, ref, fingerprint, verdict, edited, last_event_id, status, note)"
+            " attachments, created_at, url, ref, fingerprint, verdict, edited, last_event_id, status, decision)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
             *key, draft.author.id, author_name, draft.text, list(draft.attachments), draft.created_at, draft.url,
             draft.ref, print_, judgement.verdict, event.change == "edit", event_row,
             "removed" if gone else "open",
-            _removed_note(draft.kind.value, draft.author.id, tomb["deleter_id"]) if gone else None)
+            _removal(draft.author.id, tomb["deleter_id"]) if gone else None)
         await conn.execute("INSERT INTO cards (item_id) VALUES ($1)", item_id)
         return "arrived already deleted" if gone else await _auto(services, conn, item_id, judgement)
 
@@ -238,23 +251,25 @@ async def _seen(services: Services, conn: asyncpg.Connection, community: Communi
         await conn.execute(
             "UPDATE items SET status = 'open', decided_by = NULL, decision = NULL, note = $2, last_event_id = $3,"
             " decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
-            item.id, f"♻️ {_noun(item.kind.value)}: восстановлено в VK — карточка снова открыта", event_row)
+            item.id, _restored_note(item.kind.value), event_row)
         return "reopened"
     return "duplicate"
 
 
-def _removed_note(kind: str, author_id: int, deleter_id: int | None) -> str:
+def _removal(author_id: int, deleter_id: int | None) -> str:
+    """The decision recorded for an item deleted on the network; `bot.cards` words it."""
     if deleter_id is not None and deleter_id == author_id:
-        return f"🗑 {_noun(kind)}: автор удалил его в VK"
+        return "removed:author"
     if deleter_id and deleter_id > 0:
-        return f"🗑 {_noun(kind)}: удалено в VK администратором id{deleter_id}"
-    return f"🗑 {_noun(kind)}: удалено в VK"
+        return f"removed:{deleter_id}"
+    return "removed"
 
 
 async def _gone(conn: asyncpg.Connection, event: ItemGone, event_row: int) -> str:
     key = (event.network, event.community_id, event.kind.value, event.ext_id)
+    await _item_lock(conn, key)
     row = await conn.fetchrow(
-        "SELECT id, status, busy, kind, author_id, last_event_id FROM items"
+        "SELECT id, status, busy, author_id, last_event_id FROM items"
         " WHERE network = $1 AND community_id = $2 AND kind = $3 AND ext_id = $4 FOR UPDATE", *key)
     if row is None:
         # Deleted before we saw it (its "new" event is late, or was lost): remember, so that it arrives deleted.
@@ -264,16 +279,27 @@ async def _gone(conn: asyncpg.Connection, event: ItemGone, event_row: int) -> st
         return "unknown item: tombstone"
     if event_row < row["last_event_id"]:
         return "stale"
-    if row["busy"] or row["status"] not in (ItemStatus.OPEN, ItemStatus.APPROVED):
+    if row["busy"]:
+        pending = await conn.fetchval(
+            "SELECT action FROM actions WHERE item_id = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1", row["id"])
+        if pending in (Action.DELETE, Action.BAN):
+            return "delete echo"  # our own deletion coming back
+        raise NotYet(f"item {row['id']} is busy with {pending}")
+    if row["status"] not in (ItemStatus.OPEN, ItemStatus.APPROVED):
         return "delete echo"
     await conn.execute(
-        "UPDATE items SET status = 'removed', note = $2, decided_at = now(), last_event_id = $3,"
-        " decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
-        row["id"], _removed_note(row["kind"], row["author_id"], event.deleter_id), event_row)
+        "UPDATE items SET status = 'removed', decision = $2, decided_by = NULL, decided_at = now(), note = NULL,"
+        " last_event_id = $3, decision_seq = decision_seq + 1, revision = revision + 1 WHERE id = $1",
+        row["id"], _removal(row["author_id"], event.deleter_id), event_row)
     return "removed on network"
 
 
 async def _blocked(conn: asyncpg.Connection, event: AuthorBlocked) -> str:
+    known = await conn.fetchval(
+        "SELECT banned_by FROM bans WHERE network = $1 AND community_id = $2 AND user_id = $3",
+        event.network, event.community_id, event.user_id)
+    if known is not None and not known.startswith(f"{event.network}:"):
+        return "ban echo"  # our own ban coming back: the cards already say it
     await conn.execute(
         "INSERT INTO bans (network, community_id, user_id, until, banned_by, reason) VALUES ($1, $2, $3, $4, $5, $6)"
         " ON CONFLICT (network, community_id, user_id) DO UPDATE SET until = $4, reason = $6",
@@ -289,8 +315,10 @@ async def _blocked(conn: asyncpg.Connection, event: AuthorBlocked) -> str:
 
 
 async def _unblocked(conn: asyncpg.Connection, event: AuthorUnblocked) -> str:
-    await conn.execute("DELETE FROM bans WHERE network = $1 AND community_id = $2 AND user_id = $3",
-                       event.network, event.community_id, event.user_id)
+    removed = await conn.execute("DELETE FROM bans WHERE network = $1 AND community_id = $2 AND user_id = $3",
+                                 event.network, event.community_id, event.user_id)
+    if removed == "DELETE 0":
+        return "unban echo"  # our own unban coming back, or a ban we never knew of
     updated = await conn.execute(
         "UPDATE items SET note = $4, revision = revision + 1 WHERE network = $1 AND community_id = $2"
         " AND author_id = $3 AND status IN ('open', 'approved', 'removed', 'banned') AND NOT busy",

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 BUTTON_PREFIX = "b:"
 SENDING_LEASE = timedelta(seconds=90)  # longer than aiogram's request timeout
+GIVE_UP_AFTER = 5  # refusals (400) retried every 5 minutes before falling back to once a day
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _CARD_COLUMNS = (
     "c.message_id AS card_message_id, c.chat_id AS card_chat_id, c.attempts AS card_attempts,"
@@ -127,7 +128,10 @@ class Notifier:
                 row["card_chat_id"], row["card_message_id"])
             delivery = await self._draw_digest(conn, rows, message_id=row["card_message_id"])
         elif row["card_message_id"] is None and not row["expanded"] and await conn.fetchval(
-                "SELECT count(*) FROM cards WHERE message_id IS NULL AND retry_at <= now()") >= DIGEST_THRESHOLD:
+                "SELECT count(*) FROM cards c JOIN items i ON i.id = c.item_id WHERE c.message_id IS NULL"
+                " AND NOT c.expanded AND c.retry_at <= now() AND i.community_id = $1"
+                " AND (c.sending_until IS NULL OR c.sending_until < now())",
+                row["community_id"]) >= DIGEST_THRESHOLD:
             rows = await conn.fetch(
                 f"SELECT i.*, {_CARD_COLUMNS} FROM cards c JOIN items i ON i.id = c.item_id"
                 " WHERE c.message_id IS NULL AND NOT c.expanded AND c.retry_at <= now() AND i.community_id = $1"
@@ -136,7 +140,11 @@ class Notifier:
                 row["community_id"], DIGEST_SIZE)
             if row["id"] not in {r["id"] for r in rows}:
                 rows = [row, *rows[: DIGEST_SIZE - 1]]
-            delivery = await self._draw_digest(conn, rows, message_id=None)
+            rows = sorted(rows, key=lambda r: r["id"])  # numbered as every redraw numbers them
+            if len(rows) > 1:
+                delivery = await self._draw_digest(conn, rows, message_id=None)
+            else:
+                delivery = await self._draw_card(conn, row)
         else:
             delivery = await self._draw_card(conn, row)
         await conn.execute("UPDATE cards SET sending_until = now() + $2::interval WHERE item_id = ANY($1)",
@@ -186,7 +194,7 @@ class Notifier:
                 await conn.execute(
                     "UPDATE cards SET chat_id = $2, message_id = $3, thread_id = $4, sent_revision = $5,"
                     " attempts = 0, last_error = NULL, in_digest = $6, sending_until = NULL, updated_at = now()"
-                    " WHERE item_id = $1",
+                    " WHERE item_id = $1 AND sending_until IS NOT NULL",  # not if a press moved it meanwhile
                     item_id, d.chat_id, outcome, d.topic, revision, d.digest)
             if d.digest and d.message_id is None:
                 log.info("digest of %s items sent as message %s", len(ids), outcome)
@@ -202,8 +210,11 @@ class Notifier:
             if len(ids) > 1:  # the digest's other items must be drawn again too
                 await conn.execute("UPDATE items SET revision = revision + 1 WHERE id = ANY($1)", ids)
         elif isinstance(exc, TelegramBadRequest):
-            log.error("Telegram refused the card of items %s: %s", ids, exc)
-            await self._later(conn, ids, 300, str(exc), d.attempts)
+            # A refusal rarely goes away by itself: try a few times, then only once a day, loudly.
+            delay = 300 if d.attempts < GIVE_UP_AFTER else 86400
+            log.error("Telegram refused the card of items %s (attempt %s, next in %ss): %s",
+                      ids, d.attempts + 1, delay, exc)
+            await self._later(conn, ids, delay, str(exc), d.attempts)
         else:
             delay = min(2 ** (d.attempts + 1), 300)
             log.warning("Telegram error for items %s, retry in %ss: %s", ids, delay, exc)

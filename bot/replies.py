@@ -19,8 +19,13 @@ MAX_REPLY = 4000  # VK accepts longer; a reply to a citizen that long is a mista
 
 
 async def submit(services: Services, *, chat_id: int, message_id: int, user_id: int, user_name: str,
-                 text: str) -> str:
-    """Queues the reply when everything allows it; returns a word for the log. Never raises for bad input."""
+                 text: str) -> str | None:
+    """Queues the reply when everything allows it.
+
+    Returns None when the reply is queued (the card will show it) or the message was no reply to a card;
+    otherwise a polite explanation to post in the chat, so that a moderator never believes a citizen was
+    answered when they were not.
+    """
     staff = services.config.staff_member(user_id)
     actor = f"tg:{user_id}"
     async with services.db.transaction() as conn:
@@ -29,30 +34,27 @@ async def submit(services: Services, *, chat_id: int, message_id: int, user_id: 
             " FROM cards c JOIN items i ON i.id = c.item_id"
             " WHERE c.chat_id = $1 AND c.message_id = $2", chat_id, message_id)
         if card is None:
-            return "not a card"  # an ordinary conversation in the chat
-        if staff is None or not staff.role.can_moderate:
-            await audit.record(conn, actor=actor, actor_name=user_name, action="reply", result="refused",
-                               item_id=card["item_id"], detail={"reason": "not a moderator"})
-            return "refused"
+            return None  # an ordinary conversation in the chat
 
         async def refuse(why: str) -> str:
-            await conn.execute("UPDATE items SET note = $2, revision = revision + 1 WHERE id = $1",
-                               card["item_id"], f"⚠️ Ответ не отправлен: {why}")
-            await audit.record(conn, actor=actor, actor_name=staff.name, action="reply", result="refused",
-                               item_id=card["item_id"], original_text=card["text"],
+            await audit.record(conn, actor=actor, actor_name=staff.name if staff else user_name, action="reply",
+                               result="refused", item_id=card["item_id"], original_text=card["text"],
                                detail={"reason": why, "reply": text})
-            return "refused"
+            return f"Ответ не отправлен: {why}."
 
+        if staff is None or not staff.role.can_moderate:
+            return await refuse("отвечать гражданам от имени сообщества могут только модераторы")
         if card["in_digest"]:
             return await refuse("это сводка — откройте запись отдельной карточкой (📄) и ответьте на неё")
-        item_kind = card["kind"]
-        if item_kind not in ("wall_comment", "message"):
-            return await refuse("на такой комментарий ответить из чата пока нельзя, ответьте в VK")
+        message = card["kind"] == "message"
+        if card["kind"] not in ("wall_comment", "message"):
+            return await refuse("на такой комментарий из чата ответить пока нельзя, пожалуйста, ответьте в VK")
         if card["status"] not in (ItemStatus.OPEN, ItemStatus.APPROVED):
-            return await refuse("комментарий удалён или автор заблокирован")
+            return await refuse("сообщение удалено или автор заблокирован" if message
+                                else "комментарий удалён или автор заблокирован")
         text = text.strip()
         if not text:
-            return "empty"
+            return None
         if len(text) > MAX_REPLY:
             return await refuse(f"ответ длиннее {MAX_REPLY} символов")
         claimed = await conn.fetchval(
@@ -69,4 +71,4 @@ async def submit(services: Services, *, chat_id: int, message_id: int, user_id: 
                            item_id=card["item_id"], original_text=card["text"], detail={"reply": text})
     services.actions_ready.set()
     services.cards_ready.set()
-    return "queued"
+    return None

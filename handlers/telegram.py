@@ -52,12 +52,15 @@ def build_router(work_chat: int) -> Router:
         if user is None or replied is None or not message.text:
             return
         try:
-            outcome = await replies.submit(services, chat_id=message.chat.id, message_id=replied.message_id,
+            problem = await replies.submit(services, chat_id=message.chat.id, message_id=replied.message_id,
                                            user_id=user.id, user_name=user.full_name, text=message.text)
         except DatabaseUnavailable as exc:
             log.error("reply by %s: database unavailable: %s", user.id, exc)
-            return
-        log.info("reply by %s to message %s: %s", user.id, replied.message_id, outcome)
+            problem = "Ответ не отправлен: сервис временно не может его сохранить. Пожалуйста, повторите через минуту."
+        if problem:
+            # Said in the chat at once (a rare, person-triggered message), so no one believes a citizen was
+            # answered when they were not.
+            await message.reply(problem)
 
     @router.callback_query()
     async def on_foreign_button(query: CallbackQuery) -> None:

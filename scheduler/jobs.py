@@ -24,6 +24,16 @@ async def purge_stale_buttons(services: Services) -> int:
     return int(result.split()[-1])
 
 
+async def purge_tombstones(services: Services) -> int:
+    """A deletion's late comment arrives within VK's retry window (about two hours); older marks are useless."""
+    try:
+        result = await services.db.execute("DELETE FROM tombstones WHERE at < now() - interval '3 days'")
+    except DatabaseUnavailable as exc:
+        log.warning("purge_tombstones: %s", exc)
+        return 0
+    return int(result.split()[-1])
+
+
 async def report_stuck(services: Services) -> int:
     """Logs events that failed for good, so an operator sees them without reading the database."""
     try:
@@ -39,6 +49,7 @@ async def report_stuck(services: Services) -> int:
 def start_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=services.config.tz)
     scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
+    scheduler.add_job(purge_tombstones, "interval", hours=6, args=[services], id="purge_tombstones")
     scheduler.add_job(report_stuck, "interval", minutes=30, args=[services], id="report_stuck")
     # Wake the loops now and then even if a notification was lost.
     scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")

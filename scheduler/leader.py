@@ -16,6 +16,7 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 LEADER_LOCK = 7_420_002
+KEEPALIVES = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 
 async def lead(url: str, duties: Callable[[], Awaitable[None]], *, retry: float = 5.0) -> None:
@@ -23,7 +24,8 @@ async def lead(url: str, duties: Callable[[], Awaitable[None]], *, retry: float 
     while True:
         conn = None
         try:
-            conn = await asyncpg.connect(url, timeout=10)
+            # Keepalives let the server notice a silently dead leader and free its lock in seconds, not hours.
+            conn = await asyncpg.connect(url, timeout=10, server_settings=KEEPALIVES)
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                 await asyncio.sleep(retry)
             log.info("this replica is the leader")
@@ -43,5 +45,5 @@ async def lead(url: str, duties: Callable[[], Awaitable[None]], *, retry: float 
             log.warning("leadership lost or not reachable: %s", exc)
         finally:
             if conn is not None and not conn.is_closed():
-                await conn.close()
+                conn.terminate()  # close() may wait on a half-open connection; we are giving the lock up anyway
         await asyncio.sleep(retry)

@@ -237,7 +237,8 @@ async def test_two_moderators_racing_different_buttons(database_url: str, classi
         assert len(winners) == 1, (keep, delete)
         loser = delete if winners[0] is keep else keep
         assert "Уже обработано" in loser["text"] or "уже выполняется" in loser["text"].lower()
-        await asyncio.sleep(1)
+        outcome = "Удалено —" if winners[0] is delete else "Оставлено —"
+        await stack.wait_card("Кто первый нажмёт", where=lambda c: outcome in c["text"])
         deletes = len([c for c in stack.vk.calls if c["method"] == "wall.deleteComment"])
         assert deletes == (1 if winners[0] is delete else 0)
     finally:
@@ -251,3 +252,15 @@ async def test_telegram_webhook_refuses_a_wrong_secret(stack: Stack) -> None:
     for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
         async with stack.http.post(f"{stack.base}/webhooks/telegram", json=update, headers=headers) as response:
             assert response.status == 401
+
+
+async def test_a_ban_offers_unban_on_the_authors_other_cards(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(5500, "Первый комментарий нарушителя"))
+    await stack.event("wall_reply_new", wall_comment(5501, "Второй комментарий нарушителя"))
+    first = await stack.wait_card("Первый комментарий нарушителя")
+    await stack.wait_card("Второй комментарий нарушителя")
+    await stack.press(first, "Бан")
+    first = await stack.wait_card("Первый комментарий", where=lambda c: "⛔ 30 дней" in labels(c))
+    await stack.press(first, "30 дней")
+    second = await stack.wait_card("Второй комментарий", where=lambda c: "🔓 Разбанить" in labels(c))
+    assert labels(second) == ["✅ Оставить", "🗑 Удалить", "🔓 Разбанить", "💬 Ответить"]

@@ -24,12 +24,12 @@ async def test_deletion_by_someone_else_is_shown(stack: Stack) -> None:
     await stack.wait_card("Удалят не через нас")
     await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 12, "user_id": 51234567,
                                             "deleter_id": 100500, "post_id": 1873})
-    card = await stack.wait_card("Удалят не через нас", where=lambda c: "удалено в VK" in c["text"])
-    assert "администратором id100500" in card["text"]
+    card = await stack.wait_card("Удалят не через нас", where=lambda c: "удалён в VK" in c["text"])
+    assert "Комментарий удалён в VK администратором id100500" in card["text"]
     assert labels(card) == ["⛔ Бан"]
 
     await stack.event("wall_reply_restore", wall_comment(12, "Удалят не через нас"))
-    card = await stack.wait_card("Удалят не через нас", where=lambda c: "восстановлено в VK" in c["text"])
+    card = await stack.wait_card("Удалят не через нас", where=lambda c: "Комментарий восстановлен в VK" in c["text"])
     assert labels(card) == ["✅ Оставить", "🗑 Удалить", "⛔ Бан", "💬 Ответить"]
 
 
@@ -50,7 +50,7 @@ async def test_our_own_deletion_echo_changes_nothing(stack: Stack) -> None:
         await __import__("asyncio").sleep(0.05)
     assert rows[0]["status"] == "done"
     card = stack.card_with("Удалим сами")
-    assert card is not None and "Удалено —" in card["text"] and "удалено в VK" not in card["text"]
+    assert card is not None and "Удалено —" in card["text"] and "удалён в VK" not in card["text"]
     assert card["edits"] == edits
 
 
@@ -103,7 +103,7 @@ async def test_author_deleting_their_own_comment_is_not_blamed_on_an_administrat
     await stack.wait_card("Передумал писать")
     await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 15, "user_id": 51234567,
                                             "deleter_id": 51234567, "post_id": 1873})
-    card = await stack.wait_card("Передумал писать", where=lambda c: "автор удалил его в VK" in c["text"])
+    card = await stack.wait_card("Передумал писать", where=lambda c: "Автор удалил свой комментарий в VK" in c["text"])
     assert "администратором" not in card["text"]
 
 
@@ -113,7 +113,7 @@ async def test_a_deletion_that_overtakes_its_comment_still_wins(stack: Stack) ->
                                             "deleter_id": 100500, "post_id": 1873})
     await stack.event("wall_reply_new", wall_comment(16, "Уже удалённый спам"))
     card = await stack.wait_card("Уже удалённый спам")
-    assert "удалено в VK администратором id100500" in card["text"]
+    assert "Комментарий удалён в VK администратором id100500" in card["text"]
     assert labels(card) == ["⛔ Бан"]
     assert not [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
 
