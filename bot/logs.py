@@ -54,5 +54,5 @@ def setup(fmt: str = "text", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "vkbottle", "aiogram.event", "apscheduler"):
+    for noisy in ("aiohttp.access", "vkbottle", "aiogram.event", "apscheduler", "pgserver"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
