@@ -224,6 +224,17 @@ class Stack:
             await self.service.cleanup()
             self.service = None
 
+    async def arrive_unprocessed(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """VK delivers `events` while the service only answers (its loops are down), then it comes back:
+        the whole batch is processed at once, as after an outage."""
+        await self.stop_service()
+        await self.start_service(loops=False)
+        for event_type, obj in events:
+            answer = await self.event(event_type, obj)
+            assert answer["body"] == "ok"
+        await self.stop_service()
+        await self.start_service()
+
     async def sql(self, query: str, *args: Any) -> list[dict[str, Any]]:
         from bot.db.database import _init_connection
 

@@ -7,12 +7,8 @@ from tests.conftest import Stack, labels, wall_comment
 
 async def test_a_flood_becomes_a_digest_with_working_buttons(stack: Stack) -> None:
     # Fourteen comments arrive while the service is only answering VK, then it starts processing.
-    await stack.stop_service()
-    await stack.start_service(loops=False)
-    for number in range(14):
-        await stack.event("wall_reply_new", wall_comment(100 + number, f"Комментарий из потока номер {number}"))
-    await stack.stop_service()
-    await stack.start_service()
+    await stack.arrive_unprocessed([("wall_reply_new", wall_comment(100 + n, f"Комментарий из потока номер {n}"))
+                                    for n in range(14)])
 
     digest = await stack.wait_card("Поток обращений")
     await stack.wait_for(lambda: len(stack.cards()) == 7, what="one digest and six cards")
@@ -45,12 +41,8 @@ async def test_a_flood_becomes_a_digest_with_working_buttons(stack: Stack) -> No
 
 
 async def test_the_last_item_of_a_digest_opens_in_place(stack: Stack) -> None:
-    await stack.stop_service()
-    await stack.start_service(loops=False)
-    for number in range(11):
-        await stack.event("wall_reply_new", wall_comment(200 + number, f"Волна номер {number}"))
-    await stack.stop_service()
-    await stack.start_service()
+    await stack.arrive_unprocessed([("wall_reply_new", wall_comment(200 + n, f"Волна номер {n}"))
+                                    for n in range(11)])
     digest = await stack.wait_card("Поток обращений")
     await stack.wait_for(lambda: len(stack.cards()) == 4, what="one digest and three cards")
     digest_id = digest["message_id"]

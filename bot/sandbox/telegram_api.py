@@ -329,9 +329,8 @@ class TelegramEmulator:
             params.get("text"), params.get("parse_mode"), params.get("entities"), user_lookup=self.users.get
         )
 
-    def _edit_target(self, params: dict) -> tuple[_Chat, _Stored]:
-        if params.get("inline_message_id"):
-            raise bad_request("MESSAGE_ID_INVALID")
+    def _target(self, params: dict, verb: str) -> tuple[_Chat, _Stored]:
+        """The chat and message a call names, with Telegram's errors for each thing missing."""
         if params.get("chat_id") in (None, ""):
             raise bad_request("chat_id is empty")
         chat = self._chat(params.get("chat_id"))
@@ -340,7 +339,13 @@ class TelegramEmulator:
             raise bad_request("message identifier is not specified")
         stored = self._stored(chat.id, message_id)
         if stored is None:
-            raise bad_request("message to edit not found")
+            raise bad_request(f"message to {verb} not found")
+        return chat, stored
+
+    def _edit_target(self, params: dict) -> tuple[_Chat, _Stored]:
+        if params.get("inline_message_id"):
+            raise bad_request("MESSAGE_ID_INVALID")
+        chat, stored = self._target(params, "edit")
         if stored.message.get("from", {}).get("id") != self.bot_user["id"]:
             raise bad_request("message can't be edited")
         return chat, stored
@@ -433,15 +438,8 @@ class TelegramEmulator:
         return copy.deepcopy(msg)
 
     async def _m_deleteMessage(self, params: dict) -> bool:
-        if params.get("chat_id") in (None, ""):
-            raise bad_request("chat_id is empty")
-        chat = self._chat(params.get("chat_id"))
-        message_id = self._int(params, "message_id")
-        if message_id is None:
-            raise bad_request("message identifier is not specified")
-        stored = self._stored(chat.id, message_id)
-        if stored is None:
-            raise bad_request("message to delete not found")
+        chat, stored = self._target(params, "delete")
+        message_id = stored.message["message_id"]
         if stored.message["date"] < time.time() - 48 * 3600:
             raise bad_request("message can't be deleted for everyone")
         del self._messages[chat.id][message_id]
