@@ -470,3 +470,14 @@ def test_third_round_families(clf: Classifier, text: str) -> None:
 ])
 def test_third_round_traps(clf: Classifier, text: str) -> None:
     assert not {"insult", "obscene"} & set(clf.classify(text).labels), text
+
+
+@pytest.mark.parametrize("text", ["без подьебов", "сьебался отсюда", "разьебали всё", "подьебал"])
+def test_soft_sign_for_hard_after_a_prefix_is_still_mat(clf: Classifier, text: str) -> None:
+    assert "obscene" in clf.classify(text).labels
+
+
+@pytest.mark.parametrize("text", ["в подьезде грязно", "я сьел обед", "обьявление о приёме", "разьяснение",
+                                  "изьян в отчёте", "отьезд автобуса"])
+def test_soft_sign_misspellings_of_ordinary_words_stay_clean(clf: Classifier, text: str) -> None:
+    assert clf.classify(text).labels == ()
