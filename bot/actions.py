@@ -30,7 +30,6 @@ DONE_STATUS = {
     Action.DELETE: ItemStatus.DELETED,
     Action.BAN: ItemStatus.BANNED,
     Action.RESTORE: ItemStatus.APPROVED,
-    Action.UNBAN: ItemStatus.DELETED,
 }
 IN_PROGRESS_RU = {
     Action.DELETE: "удаляем в VK…",

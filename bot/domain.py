@@ -7,7 +7,7 @@ so that neither vkbottle nor aiogram types leak into moderation logic.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -79,17 +79,10 @@ class BanReason(enum.IntEnum):
     FLOOD = 4
 
 
-BAN_DURATIONS_DAYS: tuple[int | None, ...] = (1, 7, 30, None)  # None = forever
-
-
 @dataclass(frozen=True)
 class Author:
     id: int
     name: str | None = None
-
-    @property
-    def is_community(self) -> bool:
-        return self.id < 0
 
 
 @dataclass(frozen=True)
@@ -188,15 +181,3 @@ class Ignored:
 
 NetworkEvent = ItemSeen | ItemGone | AuthorBlocked | AuthorUnblocked | Ignored
 
-
-@dataclass
-class Decision:
-    """A request to act on an item, from a person or from the policy."""
-
-    item_id: int
-    action: Action
-    actor: str  # "tg:<user id>" or "system"
-    actor_name: str
-    ban_days: int | None = None
-    reason: BanReason = BanReason.OTHER
-    extra: dict[str, Any] = field(default_factory=dict)

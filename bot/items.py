@@ -31,6 +31,6 @@ def item_from_row(row: asyncpg.Record) -> Item:
     )
 
 
-async def load(conn: asyncpg.Connection, item_id: int, *, for_update: bool = False) -> Item | None:
-    row = await conn.fetchrow(f"SELECT * FROM items WHERE id = $1{' FOR UPDATE' if for_update else ''}", item_id)
+async def load(conn: asyncpg.Connection, item_id: int) -> Item | None:
+    row = await conn.fetchrow("SELECT * FROM items WHERE id = $1", item_id)
     return item_from_row(row) if row else None

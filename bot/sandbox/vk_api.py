@@ -23,7 +23,7 @@ from aiohttp import web
 
 from bot.sandbox.rate_limit import SlidingWindow
 from bot.sandbox.vk_errors import VkApiError
-from bot.sandbox.vk_methods import GROUP, METHODS, USER, Call, Context
+from bot.sandbox.vk_methods import GROUP, METHODS, USER, Call, Context, version_supported
 from bot.sandbox.vk_state import VkState
 
 OLD_VERSION_DETAIL = (
@@ -32,13 +32,6 @@ OLD_VERSION_DETAIL = (
 )
 GROUP_AUTH_MESSAGE = "Group authorization failed: method is unavailable with group auth."
 
-
-def _version_ok(raw: str) -> bool:
-    try:
-        major, _, minor = raw.partition(".")
-        return (int(major), int(minor or 0)) >= (5, 81)
-    except ValueError:
-        return False
 
 
 class VkEmulator:
@@ -180,7 +173,7 @@ class VkEmulator:
             raise VkApiError(5, "invalid access_token (4).")
         if not params.get("v"):
             raise VkApiError(8, "v is required")
-        if not _version_ok(params["v"]):
+        if not version_supported(params["v"]):
             raise VkApiError(8, OLD_VERSION_DETAIL)
         if self.enforce_rate_limits and self.rate_limits[token_kind].hit(params["access_token"]) > 0:
             raise VkApiError(6)

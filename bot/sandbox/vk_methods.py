@@ -98,6 +98,15 @@ class Call:
         return group_id
 
 
+def version_supported(raw: str) -> bool:
+    """VK serves API versions from 5.81 on, both for requests and for Callback servers."""
+    try:
+        major, _, minor = raw.partition(".")
+        return (int(major), int(minor or 0)) >= (5, 81)
+    except ValueError:
+        return False
+
+
 Handler = Callable[[Call], Any]
 
 
@@ -620,11 +629,8 @@ def groups_set_callback_settings(call: Call) -> int:
     settings = call.state.callback_settings[server["id"]]
     if call.has("api_version"):
         version = call.text("api_version")
-        try:
-            if tuple(int(p) for p in version.split(".")) < (5, 81):
-                raise param_error("api_version is invalid")
-        except ValueError:
-            raise param_error("api_version is invalid") from None
+        if not version_supported(version):
+            raise param_error("api_version is invalid")
         settings["api_version"] = version
     for name in CALLBACK_EVENTS:
         if name in call.params:
