@@ -32,12 +32,15 @@ _VULGAR_RE = _word_re(_S["vulgar"])
 _INFIX_RE = _word_re(_S["infix"])
 _MILD_RE = _word_re(_S["mild"])
 _EUPH_RE = _word_re(_S["euphemism"])
+_MODIFIER_RE = _word_re(_S["modifier"])
 _VIOLENCE_RE = _word_re(_S["violence"])
 # Strong words stay rude even about oneself or in a comparison ("я как дебил"); the guard
 # below keeps only the mild ones ("я дурак", "как идиот") clean.
 _STRONG_RE = re.compile(r"муда|мудил|д[еи]бил|мраз|сук|сучк|твар|ублюд|гнид|чмо|шлюх|пид[оаеи]р|пидр|говн|гавн|гондон")
 # A masked word ("д*бил", "у#од", "мр*зь"): letters on both sides of one mask run.
 _MASKED_RE = re.compile(r"(?<![\w*#%@])[а-я]+[*#%]{1,3}[а-я]+(?![\w*#%@])")
+# Dots as a mask ("с...ки", "ганд....на"): their number says nothing about the letters hidden.
+_DOTTED_RE = re.compile(r"(?<![\w*#%@.,])[а-я]+(?:\.{2,}|,{2,}|…)[а-я]+(?![\w*#%@])")
 _ALPHABET = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 # "сука" glued to a neighbour after a lost space ("ахахасука", "сукасукасука").
 _GLUED_RE = re.compile(r"(?<![а-яa-z0-9])(?:[а-я]{3,}сук[аи]|сука(?:сука)+)(?![а-яa-z0-9])")
@@ -53,8 +56,9 @@ _CONTEXT_RE = re.compile(
     r"(?<![а-я])(?:ты|вы|тебя|тебе|тобой|вас|вам|вами|твой|твоя|ваш|ваша|ваши|мэр[а-я]*|глав[аеуы]|"
     r"чиновник[а-я]*|депутат[а-я]*|администраци[а-я]*|мэри[а-я]*|власт[а-я]*|начальни[кц][а-я]*|"
     r"губернатор[а-я]*|директор[а-я]*|сотрудни[кц][а-я]*|водител[а-я]*|сосед[а-я]*|мужик[а-я]*|продав[а-я]*|"
-    r"кондуктор[а-я]*|таксист[а-я]*|автор[а-я]*|ведущ[а-я]*|журналист[а-я]*|президент[а-я]*|министр[а-я]*|этот|этого|этому|эта|эту|эти|этих|такой|таких|такие|"
-    r"какой|какая|какие|каких)(?![а-я])"
+    r"кондуктор[а-я]*|таксист[а-я]*|автор[а-я]*|ведущ[а-я]*|журналист[а-я]*|президент[а-я]*|министр[а-я]*|"
+    r"этот|этого|этому|этим|эта|эту|этой|эти|этих|этими|такой|такого|такому|таким|такая|такую|таких|такие|такими|"
+    r"какой|какого|каким|какая|какую|какие|каких|типичн[а-я]+|настоящ[а-я]+|натуральн[а-я]+|мент[а-я]*|полицейск[а-я]+)(?![а-я])"
 )
 # Second-person address only: vulgar words count as an insult when aimed at someone.
 _ADDRESS_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|вы|вас|вам|вами|ваш|ваша|вашу|себе)(?![а-я])")
@@ -68,6 +72,16 @@ _TRIPLE_RE = re.compile(r"([а-я])\1\1")
 # Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
 _SELF_RE = re.compile(r"(?:(?<![а-я])(?:я|меня|мне|себя)\s+(?:[а-я]+\s+)?|(?<![а-я])как\s+)$")
 _WINDOW = 25  # characters on each side, about three words
+# An ambiguous noun standing alone as an exclamation or a form of address: "Бараны!",
+# "..., козлы.", "Шакалы. Волк и то кости оставляет."  Only the forms that name a person.
+_NAMING_FORMS = frozenset((
+    "козел", "козлы", "свинья", "свиньи", "баран", "бараны", "осел", "ослы", "шакал", "шакалы",
+    "скот", "скоты", "крыса", "крысы", "овца", "овцы", "клоун", "клоуны", "дятел", "дятлы",
+    "чучело", "псих", "курица", "петух", "упоротый", "тупица",
+))
+_NEAR = 16  # characters: a modifier and its noun are neighbours
+_BEFORE_ALONE = frozenset(",.!?-—:;")
+_AFTER_ALONE = frozenset(",.!?;")
 
 
 def find(norm: Normalized) -> list[Hit]:
@@ -118,8 +132,11 @@ def find(norm: Normalized) -> list[Hit]:
         if in_idiom(a, b) or _proper_noun(norm, a, b) or _self_or_comparison(text, a):
             continue
         ctx = _CONTEXT_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW))
-        # Two ambiguous words side by side ("тупая курица") read as an insult too.
+        # Two ambiguous words side by side ("тупая курица") read as an insult too, and so
+        # does a contemptuous adjective next to one ("продажные свиньи").
         pair = any(abs(o[0] - b) <= 2 or abs(a - o[1]) <= 2 for o in ambig if o[0] != a)
+        if not (ctx or pair):
+            pair = _modified(text, a, b) or (word in _NAMING_FORMS and _alone(text, a, b))
         if ctx or pair:
             if misspelt:
                 hits.append(Hit(LABEL, "lexicon:insult-addressed-misspelt", a, b, word,
@@ -140,6 +157,12 @@ def find(norm: Normalized) -> list[Hit]:
     if "*" in text or "#" in text or "%" in text:
         for m in _MASKED_RE.finditer(text):
             word = unmask(m.group(0))
+            if word:
+                hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
+                                "замаскированное оскорбительное или грубое слово", 0.8))
+    if ".." in text or ",," in text or "…" in text:
+        for m in _DOTTED_RE.finditer(text):
+            word = unmask_dotted(m.group(0))
             if word:
                 hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
                                 "замаскированное оскорбительное или грубое слово", 0.8))
@@ -184,6 +207,29 @@ def unmask(token: str) -> str | None:
         if _ALL_WORDS_RE.match(word):
             return word
     return None
+
+
+def _modified(text: str, a: int, b: int) -> bool:
+    """A [modifier] adjective right before the noun or right after it, at most one word between."""
+    for m in _MODIFIER_RE.finditer(text, max(0, a - _NEAR), min(len(text), b + _NEAR)):
+        if m.end() <= a and len(text[m.end():a].split()) <= 1 or m.start() >= b and len(text[b:m.start()].split()) <= 1:
+            return True
+    return False
+
+
+def _alone(text: str, a: int, b: int) -> bool:
+    before = text[:a].rstrip()
+    after = text[b:].lstrip()
+    return (not before or before[-1] in _BEFORE_ALONE) and (not after or after[0] in _AFTER_ALONE)
+
+
+@lru_cache(maxsize=4096)
+def unmask_dotted(token: str) -> str | None:
+    """Like ``unmask``, for a run of dots standing for one or two letters."""
+    head, tail = re.split(r"[.,…]+", token, maxsplit=1)
+    if len(head) + len(tail) < 3 or _obscene_resolve(head + "*" + tail) is not None:
+        return None
+    return unmask(head + "*" + tail) or unmask(head + "**" + tail)
 
 
 def _self_or_comparison(text: str, start: int) -> bool:

@@ -150,15 +150,28 @@ def find(norm: Normalized) -> list[Hit]:
             continue  # @handles, e-mails and domains are spam evidence, not words
         for cand in _chunk_candidates(chunk):
             res = resolve(cand)
-            if res is None and "." in chunk:
-                # Dots used as a mask: "пи..ец".  Needs 3+ visible letters ("п.с." is P.S.).
+            if res is None and ("." in chunk or ",," in chunk):
+                # Dots used as a mask: "пи..ец".  Needs 3+ visible letters ("п.с." is P.S.),
+                # or 2 when the mask is a run of dots or commas ("х...й", "б..я", "пиз,,,,ят").
                 form = _masked_form(chunk, 3, _DOT_MASK)
+                if form is None and _DOT_RUN.search(chunk):
+                    form = _masked_form(chunk, 2, _DOT_MASK)
                 res = ("masked:form", form) if form else None
             if res:
                 rule, form = res
                 hits.append(Hit(LABEL, rule, m.start(), m.end(), form, "замаскированное нецензурное слово", 0.9))
                 taken.append((m.start(), m.end()))
                 break
+    if ".." in text or "…" in text:
+        # A word cut short by an ellipsis: "аху...", "пиз..", "заеб…".
+        for m in _CUT_RE.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            form = _cut_form(m.group(1))
+            if form:
+                hits.append(Hit(LABEL, "masked:cut", m.start(), m.end(), form,
+                                "нецензурное слово, оборванное многоточием", 0.85))
+                taken.append((m.start(), m.end()))
     if "бл" in text or "пз" in text:
         for m in _ABBREV_RE.finditer(text):
             if not any(a < m.end() and m.start() < b for a, b in taken):
@@ -180,11 +193,23 @@ def find(norm: Normalized) -> list[Hit]:
 # Abbreviated мат: "пздц", "пзд...", a lone "бл" (not "бл." as in an address, not "бл-3").
 _ABBREV_RE = re.compile(r"(?<![\w*@#$%.\-/])(?:пзд[а-я]*|бл)(?![\w*@#$%.\-/])")
 _HANDLE_OR_URL = re.compile(r"[a-z0-9]@|_|[a-z]{2,}\.(?:ru|рф|com|net|org|io|me|su|info|online|ly|cc)\b")
-_DOT_MASK = re.compile(r"[.*#%_@]+")
+_DOT_MASK = re.compile(r"[.,*#%_@]+")
+_DOT_RUN = re.compile(r"[а-я](?:\.{2,}|,{2,}|…)[а-я]")
+_CUT_RE = re.compile(r"(?<![\w*@#$%.\-])([а-я]{3,})(?:\.{2,}|…)(?![\w*@#$%])")
+
+
+@lru_cache(maxsize=4096)
+def _cut_form(prefix: str) -> str | None:
+    """The мат form a truncated word starts ("аху" → "ахуеть"), if the cut-off part is the
+    root's tail ("наверху..." starts no form; "пиз..." does)."""
+    if _EXCEPTIONS.match(prefix):
+        return None
+    m = re.search("^" + re.escape(prefix) + "[а-я]+$", _FORMS_BLOB, re.MULTILINE)
+    return m.group(0) if m else None
 _REPEAT = re.compile(r"(.)\1+")
 # мат glued to a neighbouring word after a lost space ("анимеблядь", "ихнахуй", "вапщехуйня"):
 # these letter sequences occur in no innocent Russian word, unlike "блять" ("ослаблять").
-_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]")
+_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]|хуйл")
 
 
 def _collapse(s: str) -> str:
