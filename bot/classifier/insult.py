@@ -212,7 +212,8 @@ def unmask(token: str) -> str | None:
 def _modified(text: str, a: int, b: int) -> bool:
     """A [modifier] adjective right before the noun or right after it, at most one word between."""
     for m in _MODIFIER_RE.finditer(text, max(0, a - _NEAR), min(len(text), b + _NEAR)):
-        if m.end() <= a and len(text[m.end():a].split()) <= 1 or m.start() >= b and len(text[b:m.start()].split()) <= 1:
+        between = text[m.end():a] if m.end() <= a else text[b:m.start()] if m.start() >= b else None
+        if between is not None and len(between.split()) <= 1:
             return True
     return False
 
