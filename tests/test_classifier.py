@@ -481,3 +481,53 @@ def test_soft_sign_for_hard_after_a_prefix_is_still_mat(clf: Classifier, text: s
                                   "изьян в отчёте", "отьезд автобуса"])
 def test_soft_sign_misspellings_of_ordinary_words_stay_clean(clf: Classifier, text: str) -> None:
     assert clf.classify(text).labels == ()
+
+
+# Fourth round: families, modifiers, lone exclamations, dotted masks, look-alikes in insults.
+@pytest.mark.parametrize(("text", "label", "normalized"), [
+    ("ты,педрило, пойдёшь на зону", "insult", "педрило"),
+    ("Мымра из соцзащиты опять нахамила", "insult", "мымра"),
+    ("продажные свиньи в думе", "insult", "свиньи"),  # a contemptuous adjective next to it
+    ("к сожалению их не переубедить - бараны !", "insult", "бараны"),  # an exclamation
+    ("ещё раз напишете, пришибу, козлы.", "insult", "козлы"),  # a form of address at the end
+    ("с этими свиньями не разговаривать надо", "insult", "свиньями"),  # "этими" is a pointer now
+    ("Для начала оштрафуют, а потом х...й забьют", "obscene", "хуй"),  # dots as a mask
+    ("б...я, нет слов", "obscene", "бля"),
+    ("опять пиз,,,,ят на всю страну", "obscene", "пиздят"),
+    ("аху... на чём они ездят", "obscene", "ахуеть"),  # cut short by an ellipsis
+    ("с...ки, их бы так", "insult", "суки"),
+    ("этого ганд....на не слушайте", "insult", "гандона"),
+    ("ну ты и дeбил", "insult", "дебил"),  # Latin "e" inside a Cyrillic insult
+    ("таких надо на месте застрелить!", "insult", None),
+    ("я бы ему по морде дала", "insult", None),
+])
+def test_fourth_round_catches(clf: Classifier, text: str, label: str, normalized: str | None) -> None:
+    v = clf.classify(text)
+    assert label in v.labels or (label == "insult" and "illegal" in v.labels), (text, v)
+    if normalized:
+        assert normalized in [r.normalized for r in v.reasons if r.label == label], v.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Наверху... опять течёт крыша",  # an ellipsis after a word that starts no мат form
+    "Ну...я не знаю, куда звонить",
+    "так...вот, про отопление",
+    "Пиза... красивый город",
+    "Купили на ферму коз, баранов.",  # animals in a list, not a lone exclamation
+    "тупой диктант, ошибок наделала",  # "тупой" does not modify itself
+    "уберите кабель и этот старый пень во дворе",
+    "Трахея и трахеит — это к лору",
+    "Деятель культуры выступит в субботу",
+    "комары сосать кровь не перестанут, обработайте парк",
+    "Депутат, поехавший в Москву, обещал",
+    "Гопники во дворе пьют каждый вечер, примите меры",  # a complaint with a mild word
+])
+def test_fourth_round_traps(clf: Classifier, text: str) -> None:
+    v = clf.classify(text)
+    assert not {"insult", "obscene"} & set(v.labels), (text, v.reasons)
+
+
+def test_lookalike_insult_spans_point_at_the_original_letters(clf: Classifier) -> None:
+    text = "ну ты и дeбил"
+    r = next(r for r in clf.classify(text).reasons if r.label == "insult")
+    assert text[r.start:r.end] == "дeбил" and r.normalized == "дебил"

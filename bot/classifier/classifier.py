@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from . import illegal, insult, obscene, spam
 from .hits import Hit
-from .normalize import normalize
+from .normalize import normalize, unmix
 from .verdict import LABELS, Reason, Verdict
 
 THRESHOLD = 0.5
@@ -32,7 +32,7 @@ class Classifier:
             raise TypeError("text must be str")
         norm = normalize(text)
         ob = obscene.find(norm)
-        ins = insult.find(norm)
+        ins = insult.find(unmix(norm))
         if any(h.label == "obscene" for h in ins):  # a misspelt мат noun is obscene too
             ob = [*ob, *(h for h in ins if h.label == "obscene")]
             ins = [h for h in ins if h.label != "obscene"]

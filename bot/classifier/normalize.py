@@ -140,6 +140,19 @@ def deobfuscate(token: str) -> list[str]:
     return out
 
 
+_MIXED_TOKEN_RE = re.compile(r"[a-zа-я]*(?:[a-z][а-я]|[а-я][a-z])[a-zа-я]*")
+
+
+def unmix(norm: Normalized) -> Normalized:
+    """Latin look-alikes inside Cyrillic words mapped to Cyrillic ("дeбил" → "дебил").
+    One letter for one letter, so spans and the offset map stay valid."""
+    text = norm.text
+    if not (_LAT_RE.search(text) and _CYR_RE.search(text)):
+        return norm
+    fixed = _MIXED_TOKEN_RE.sub(lambda m: m.group(0).translate(_HOMOGLYPH).replace("і", "и"), text)
+    return norm if fixed == text else Normalized(norm.original, fixed, norm.offsets)
+
+
 def script_mix(token: str) -> bool:
     """True for a word that mixes Cyrillic and Latin letters ("зaрaбoткa")."""
     return _CYR_RE.search(token) is not None and _LAT_RE.search(token) is not None
