@@ -43,7 +43,9 @@ _MASKED_RE = re.compile(r"(?<![\w*#%@])[а-я]+[*#%]{1,3}[а-я]+(?![\w*#%@])")
 _DOTTED_RE = re.compile(r"(?<![\w*#%@.,])[а-я]+(?:\.{2,}|,{2,}|…)[а-я]+(?![\w*#%@])")
 _ALPHABET = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 # "сука" glued to a neighbour after a lost space ("ахахасука", "сукасукасука").
-_GLUED_RE = re.compile(r"(?<![а-яa-z0-9])(?:[а-я]{3,}сук[аи]|сука(?:сука)+)(?![а-яa-z0-9])")
+_GLUED_RE = re.compile(
+    r"(?<![а-яa-z0-9])(?:[а-я]{3,}сук[аи]|сука(?:сука)+|[а-я]+пид[ао]рас[а-я]*|пид[ао]рас[а-я]*[а-я]{6,})(?![а-яa-z0-9])"
+)
 _ALL_WORDS_RE = re.compile(r"^(?:" + alternation((*_S["person"], *_S["obscene"], *_S["vulgar"])) + r")$")
 # Second pass: misspelt words of these sections, by phonetic skeleton (see fuzzy.py).
 FUZZY = FuzzyLexicon({k: _S[k] for k in ("person", "obscene", "ambiguous")})
@@ -166,7 +168,7 @@ def find(norm: Normalized) -> list[Hit]:
             if word:
                 hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
                                 "замаскированное оскорбительное или грубое слово", 0.8))
-    if "сук" in text:
+    if "сук" in text or "пид" in text:
         for m in _GLUED_RE.finditer(text):
             hits.append(Hit(LABEL, "lexicon:insult-glued", m.start(), m.end(), m.group(0),
                             "оскорбительное слово, слитое с соседним", 0.75))

@@ -46,7 +46,7 @@ _EXCEPTIONS = re.compile("^(?:" + "|".join(lines("obscene_exceptions.txt")) + ")
 
 # Candidate Cyrillic tokens (whole tokens only: neighbours must not be word or mask chars).
 _PLAIN_RE = re.compile(
-    r"(?<![\w*@#$%])[а-я]*(?:х+у+[йяеюил]|п+и+[зс]+д|п+и+з+ж|п+е+з+д|е+б|б+л+я)[а-я]*(?![\w*@#$%])"
+    r"(?<![\w*@#$%])[а-я]*(?:х+у+[йяеюил]|п+и+[зс]+д|п+и+з+ж|п+е+з+д|е+б|б+л+я|пздц|б+л+и+а+т)[а-я]*(?![\w*@#$%])"
 )
 # Tokens that need de-obfuscation: contain Latin/digit/mask chars, or inner punctuation.
 _WORD = r"[\w*@#$%]"
@@ -209,7 +209,7 @@ def _cut_form(prefix: str) -> str | None:
 _REPEAT = re.compile(r"(.)\1+")
 # мат glued to a neighbouring word after a lost space ("анимеблядь", "ихнахуй", "вапщехуйня"):
 # these letter sequences occur in no innocent Russian word, unlike "блять" ("ослаблять").
-_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]|хуйл")
+_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]|хуйл|пздц|блиат")
 
 
 def _collapse(s: str) -> str:
