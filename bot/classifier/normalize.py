@@ -144,12 +144,13 @@ _MIXED_TOKEN_RE = re.compile(r"[a-zа-я]*(?:[a-z][а-я]|[а-я][a-z])[a-zа-я
 
 
 def unmix(norm: Normalized) -> Normalized:
-    """Latin look-alikes inside Cyrillic words mapped to Cyrillic ("дeбил" → "дебил").
-    One letter for one letter, so spans and the offset map stay valid."""
+    """The text as the insult lexicon reads it: Latin look-alikes inside Cyrillic words mapped
+    to Cyrillic ("дeбил" → "дебил") and ъ read as ь ("мразъю").  One letter for one letter, so
+    spans and the offset map stay valid."""
     text = norm.text
-    if not (_LAT_RE.search(text) and _CYR_RE.search(text)):
-        return norm
-    fixed = _MIXED_TOKEN_RE.sub(lambda m: m.group(0).translate(_HOMOGLYPH).replace("і", "и"), text)
+    fixed = text.replace("ъ", "ь") if "ъ" in text else text
+    if _LAT_RE.search(fixed) and _CYR_RE.search(fixed):
+        fixed = _MIXED_TOKEN_RE.sub(lambda m: m.group(0).translate(_HOMOGLYPH).replace("і", "и"), fixed)
     return norm if fixed == text else Normalized(norm.original, fixed, norm.offsets)
 
 

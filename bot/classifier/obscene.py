@@ -209,7 +209,7 @@ def _cut_form(prefix: str) -> str | None:
 _REPEAT = re.compile(r"(.)\1+")
 # мат glued to a neighbouring word after a lost space ("анимеблядь", "ихнахуй", "вапщехуйня"):
 # these letter sequences occur in no innocent Russian word, unlike "блять" ("ослаблять").
-_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]|хуйл|пздц|блиат")
+_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]|хуйл|пздц|блиат|сукабл")
 
 
 def _collapse(s: str) -> str:
