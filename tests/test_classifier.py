@@ -531,3 +531,16 @@ def test_lookalike_insult_spans_point_at_the_original_letters(clf: Classifier) -
     text = "ну ты и дeбил"
     r = next(r for r in clf.classify(text).reasons if r.label == "insult")
     assert text[r.start:r.end] == "дeбил" and r.normalized == "дебил"
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("Ты даже не смотришь на меня бесчувственная скотина.", True),  # an address, not self
+    ("меня названивающее мне быдло достало", True),
+    ("он ведёт себя как свинья", True),  # judging behaviour is not a harmless comparison
+    ("не веди себя как гандон", True),
+    ("считаю себя идиотом", False),  # an oblique case after себя/меня is about oneself
+    ("меня, дурака, не спросили", False),
+    ("я дурак, забыл квитанцию", False),
+])
+def test_self_reference_needs_the_case_that_refers_to_oneself(clf: Classifier, text: str, flagged: bool) -> None:
+    assert ("insult" in clf.classify(text).labels) is flagged, text

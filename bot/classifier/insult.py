@@ -72,7 +72,12 @@ _LONG_REPEAT_RE = re.compile(r"[а-я]*([а-я])\1\1[а-я]*")
 _REPEAT_RE = re.compile(r"([а-я])\1+")
 _TRIPLE_RE = re.compile(r"([а-я])\1\1")
 # Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
-_SELF_RE = re.compile(r"(?:(?<![а-я])(?:я|меня|мне|себя)\s+(?:[а-я]+\s+)?|(?<![а-я])как\s+)$")
+_SELF_RE = re.compile(r"(?:(?<![а-я])(?P<pron>я|меня|мне|себя)(?P<comma>\s*,)?\s+(?:[а-я]+\s+)?|(?<![а-я])как\s+)$")
+# "меня"/"мне"/"себя" make a word self-referential only in an oblique case ("считаю себя идиотом",
+# "меня, дурака"); "смотришь на меня, бесчувственная скотина" addresses someone else.
+_OBLIQUE_RE = re.compile(r"[а-я]+(?:ом|ем|ой|ей|ою|ею|ами|ями|у|ю)(?![а-я])")
+# "ведёт себя как свинья" judges a person; it is not a comparison that insults nobody.
+_BEHAVES_RE = re.compile(r"(?<![а-я])вед[еиу][а-я]*\s+себя\s+как\s+$")
 _WINDOW = 25  # characters on each side, about three words
 # An ambiguous noun standing alone as an exclamation or a form of address: "Бараны!",
 # "..., козлы.", "Шакалы. Волк и то кости оставляет."  Only the forms that name a person.
@@ -138,7 +143,8 @@ def find(norm: Normalized) -> list[Hit]:
         # does a contemptuous adjective next to one ("продажные свиньи").
         pair = any(abs(o[0] - b) <= 2 or abs(a - o[1]) <= 2 for o in ambig if o[0] != a)
         if not (ctx or pair):
-            pair = _modified(text, a, b) or (word in _NAMING_FORMS and _alone(text, a, b))
+            pair = (_modified(text, a, b) or _BEHAVES_RE.search(text, max(0, a - 30), a) is not None
+                    or (word in _NAMING_FORMS and _alone(text, a, b)))
         if ctx or pair:
             if misspelt:
                 hits.append(Hit(LABEL, "lexicon:insult-addressed-misspelt", a, b, word,
@@ -238,8 +244,14 @@ def unmask_dotted(token: str) -> str | None:
 def _self_or_comparison(text: str, start: int) -> bool:
     if "я" not in text[max(0, start - 20):start] and "как" not in text[max(0, start - 5):start]:
         return False
-    return _SELF_RE.search(text, max(0, start - 20), start) is not None and not _ADDRESS_RE.search(
-        text, max(0, start - _WINDOW), min(len(text), start + _WINDOW))
+    m = _SELF_RE.search(text, max(0, start - 20), start)
+    if m is None:
+        return False
+    if m.group("pron") in ("меня", "мне", "себя") and not (m.group("comma") or _OBLIQUE_RE.match(text, start)):
+        return False
+    if m.group("pron") is None and _BEHAVES_RE.search(text, max(0, start - 30), start):
+        return False
+    return not _ADDRESS_RE.search(text, max(0, start - _WINDOW), min(len(text), start + _WINDOW))
 
 
 def _proper_noun(norm: Normalized, a: int, b: int) -> bool:
