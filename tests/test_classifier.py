@@ -541,6 +541,7 @@ def test_lookalike_insult_spans_point_at_the_original_letters(clf: Classifier) -
     ("считаю себя идиотом", False),  # an oblique case after себя/меня is about oneself
     ("меня, дурака, не спросили", False),
     ("я дурак, забыл квитанцию", False),
+    ("я вёл себя как дурак, простите", False),
 ])
 def test_self_reference_needs_the_case_that_refers_to_oneself(clf: Classifier, text: str, flagged: bool) -> None:
     assert ("insult" in clf.classify(text).labels) is flagged, text
