@@ -545,3 +545,8 @@ def test_lookalike_insult_spans_point_at_the_original_letters(clf: Classifier) -
 ])
 def test_self_reference_needs_the_case_that_refers_to_oneself(clf: Classifier, text: str, flagged: bool) -> None:
     assert ("insult" in clf.classify(text).labels) is flagged, text
+
+
+@pytest.mark.parametrize("text", ["чтоб ему пусто было!!!", "гореть ему в аду", "будь ты проклят", "чтоб вы сгнили"])
+def test_curses_aimed_at_people_are_insults(clf: Classifier, text: str) -> None:
+    assert "insult" in clf.classify(text).labels, text

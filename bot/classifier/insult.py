@@ -72,7 +72,9 @@ _LONG_REPEAT_RE = re.compile(r"[а-я]*([а-я])\1\1[а-я]*")
 _REPEAT_RE = re.compile(r"([а-я])\1+")
 _TRIPLE_RE = re.compile(r"([а-я])\1\1")
 # Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
-_SELF_RE = re.compile(r"(?:(?<![а-я])(?P<pron>я|меня|мне|себя)(?P<comma>\s*,)?\s+(?:(?!как\s)[а-я]+\s+)?|(?<![а-я])как\s+)$")
+_SELF_RE = re.compile(
+    r"(?:(?<![а-я])(?P<pron>я|меня|мне|себя)(?P<comma>\s*,)?\s+(?:(?!как\s)[а-я]+\s+)?|(?<![а-я])как\s+)$"
+)
 # "меня"/"мне"/"себя" make a word self-referential only in an oblique case ("считаю себя идиотом",
 # "меня, дурака"); "смотришь на меня, бесчувственная скотина" addresses someone else.
 _OBLIQUE_RE = re.compile(r"[а-я]+(?:ом|ем|ой|ей|ою|ею|ами|ями|у|ю)(?![а-я])")
