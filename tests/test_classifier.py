@@ -394,8 +394,25 @@ def test_grouped_alternation_matches_like_the_plain_one() -> None:
     text = "ты идиот и дебил, дегенерат, а дороги говно, жопа, засранец; дерево, дом, идея, сразу"
     assert [m.span() for m in grouped.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert alternation(["аб|ав", "аг"]) == "а(?:б|в|г)"
-    # no alternative moves across an entry that starts with a group or a class
-    assert alternation(["аб|ав", "(?:на)?срать", "аг"]) == "а(?:б|в)|(?:на)?срать|аг"
+    # a leading group of plain prefixes is spelled out, in the order the engine tries it
+    assert alternation(["аб|ав", "(?:на)?срать", "аг"]) == "а(?:б|в|г)|насрать|срать"
+    assert alternation([r"(?:их|его)\s+бить"]) == r"их\s+бить|его\s+бить"
+    # no alternative moves across an entry that starts with any other group or a class
+    assert alternation(["аб|ав", r"(?:[а-я]+\s+)?срать", "аг"]) == r"а(?:б|в)|(?:[а-я]+\s+)?срать|аг"
+
+
+def test_spelled_out_prefixes_match_like_the_group() -> None:
+    import re
+
+    from bot.classifier.lexicon import alternation, sections
+
+    for name in ("vulgar", "phrase", "violence"):
+        entries = sections("insult.txt")[name]
+        plain = re.compile(r"(?<![а-я])(?:" + "|".join(entries) + r")(?![а-я])")
+        grouped = re.compile(r"(?<![а-я])(?:" + alternation(entries) + r")(?![а-я])")
+        for text in ("насрали во дворе", "обосрались все", "их всех убить надо", "иди ты нахрен",
+                     "морду ему набить", "по морде бы дать", "ни хрена не делают", "сосать лапу"):
+            assert [m.span() for m in grouped.finditer(text)] == [m.span() for m in plain.finditer(text)], text
 
 
 # --- spelling-tolerant second pass (phonetic skeleton) ------------------------------------

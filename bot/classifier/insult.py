@@ -157,6 +157,8 @@ def find(norm: Normalized) -> list[Hit]:
     for m in _PHRASE_RE.finditer(text):
         hits.append(Hit(LABEL, "phrase:insult", m.start(), m.end(), m.group(0), "оскорбительное выражение", 0.8))
     for m in _VULGAR_RE.finditer(text):
+        if text.endswith("лапу ", 0, m.start()):  # "лапу сосать": to go hungry
+            continue
         hits.append(Hit(LABEL, "lexicon:vulgar", m.start(), m.end(), m.group(0), "грубое, вульгарное слово", 0.6))
     for m in _EUPH_RE.finditer(text):
         hits.append(Hit(LABEL, "lexicon:euphemism", m.start(), m.end(), m.group(0),

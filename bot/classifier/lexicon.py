@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -76,7 +77,7 @@ def alternation(entries: tuple[str, ...] | list[str]) -> str:
     """
     parts: list[tuple[str, list[str]]] = []  # (first letter or "", alternatives)
     open_groups: dict[str, list[str]] = {}
-    for alt in (a for e in entries for a in _split_top(e)):
+    for alt in (x for e in entries for a in _split_top(e) for x in _expand_prefixes(a)):
         if alt[:1].isalpha() and alt[1:2] not in ("?", "*", "+", "{"):
             g = open_groups.get(alt[0])
             if g is None:
@@ -95,3 +96,43 @@ def alternation(entries: tuple[str, ...] | list[str]) -> str:
         else:
             out.append(letter + "(?:" + "|".join(g) + ")")
     return "|".join(out)
+
+
+_PLAIN_PREFIX = re.compile(r"[а-яa-z]+(?:\\s\+[а-яa-z]+)*")
+
+
+def _expand_prefixes(alt: str) -> list[str]:
+    """``(?:p1|p2)rest`` → ``p1rest``, ``p2rest`` (and ``rest`` too when the group is optional),
+    in the order the regex engine would try them, when every ``p`` is plain letters (words
+    joined by ``\\s+``).  Anything else is returned as it is."""
+    end = _group_end(alt) if alt.startswith("(?:") else None
+    if end is None:
+        return [alt]
+    inner, rest = alt[3:end], alt[end + 1:]
+    optional = rest.startswith("?") and not rest.startswith("??")
+    if optional:
+        rest = rest[1:]
+    elif rest[:1] in ("?", "*", "+", "{"):
+        return [alt]
+    prefixes = _split_top(inner)
+    if not rest or not all(_PLAIN_PREFIX.fullmatch(p) for p in prefixes):
+        return [alt]
+    return [p + rest for p in prefixes] + ([rest] if optional else [])
+
+
+def _group_end(pattern: str) -> int | None:
+    """Index of the ``)`` that closes the group opening the pattern."""
+    depth = 0
+    escaped = False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
