@@ -567,3 +567,15 @@ def test_self_reference_needs_the_case_that_refers_to_oneself(clf: Classifier, t
 @pytest.mark.parametrize("text", ["чтоб ему пусто было!!!", "гореть ему в аду", "будь ты проклят", "чтоб вы сгнили"])
 def test_curses_aimed_at_people_are_insults(clf: Classifier, text: str) -> None:
     assert "insult" in clf.classify(text).labels, text
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("полная жопаа", True),  # a doubled letter for emphasis
+    ("эта ссука имеет свой процент", True),
+    ("гнать этих клоунов, твареи", True),  # "й" typed as "и"
+    ("Поддонки с кирпичом во дворе", False),  # pallets: a dictionary word, not a stretched insult
+    ("Касса закрыта, ванна течёт, тонна мусора", False),
+])
+def test_doubled_letters_and_final_i_are_reread_only_into_lexicon_words(clf: Classifier, text: str,
+                                                                        flagged: bool) -> None:
+    assert ("insult" in clf.classify(text).labels) is flagged, text

@@ -67,10 +67,12 @@ _ADDRESS_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|тв
 # Informal singular address only: mild words ("хрен", "алкаш") insult "ты", while "вы" is
 # also how citizens address the administration in a complaint.
 _TY_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|твое|твоего|твоей)(?![а-я])")
-# A letter repeated three or more times ("сукааа", "тваааарь"): re-read the word collapsed.
-_LONG_REPEAT_RE = re.compile(r"[а-я]*([а-я])\1\1[а-я]*")
+# A letter repeated ("сукааа", "жопаа", "тваааарь"): re-read the word collapsed when nothing
+# else matched.  Collapsing is safe here because only lexicon words are accepted after it.
+_LONG_REPEAT_RE = re.compile(r"(?<![а-я])[а-я]*([а-я])\1[а-я]*")
+_DOUBLE_RE = re.compile(r"([а-я])\1")
+_FINAL_I_RE = re.compile(r"(?<![а-я])[а-я]{3,}[аеоуыя]и(?![а-я])")
 _REPEAT_RE = re.compile(r"([а-я])\1+")
-_TRIPLE_RE = re.compile(r"([а-я])\1\1")
 # Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
 _SELF_RE = re.compile(
     r"(?:(?<![а-я])(?P<pron>я|меня|мне|себя)(?P<comma>\s*,)?\s+(?:(?!как\s)[а-я]+\s+)?|(?<![а-я])как\s+)$"
@@ -192,12 +194,20 @@ def find(norm: Normalized) -> list[Hit]:
                             "грубое слово в адрес собеседника", 0.6))
         else:
             hits.append(Hit(LABEL, "lexicon:rude", a, b, m.group(0), "грубоватое слово", 0.3))
-    if not hits and _TRIPLE_RE.search(text):
+    if not hits and _DOUBLE_RE.search(text):
+        # Stretched letters ("сукаааа", "жопаа", "тваааарь"): re-read the word collapsed.
         for m in _LONG_REPEAT_RE.finditer(text):
             word = _REPEAT_RE.sub(r"\1", m.group(0))
-            if _ALL_WORDS_RE.match(word):
+            if _ALL_WORDS_RE.match(word) and m.group(0) not in FUZZY.exceptions:  # "поддонки" are pallets
                 hits.append(Hit(LABEL, "lexicon:insult-stretched", m.start(), m.end(), word,
                                 "оскорбительное или грубое слово с растянутыми буквами", 0.7))
+    if not hits and "и" in text:
+        # "й" typed as "и" at the end of a word ("твареи", "тупорылыи").
+        for m in _FINAL_I_RE.finditer(text):
+            word = m.group(0)[:-1] + "й"
+            if _ALL_WORDS_RE.match(word):
+                hits.append(Hit(LABEL, "lexicon:insult-misspelt", m.start(), m.end(), word,
+                                "оскорбление (с ошибкой в написании)", 0.75))
     return hits
 
 
