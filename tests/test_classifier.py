@@ -559,6 +559,8 @@ def test_lookalike_insult_spans_point_at_the_original_letters(clf: Classifier) -
     ("меня, дурака, не спросили", False),
     ("я дурак, забыл квитанцию", False),
     ("я вёл себя как дурак, простите", False),
+    ("я тупая овца, забыла паспорт", False),  # an adjective between "я" and the word
+    ("я про рашкованов спрашиваю", True),  # any other word: the insult is about someone else
 ])
 def test_self_reference_needs_the_case_that_refers_to_oneself(clf: Classifier, text: str, flagged: bool) -> None:
     assert ("insult" in clf.classify(text).labels) is flagged, text
@@ -575,6 +577,7 @@ def test_curses_aimed_at_people_are_insults(clf: Classifier, text: str) -> None:
     ("гнать этих клоунов, твареи", True),  # "й" typed as "и"
     ("Поддонки с кирпичом во дворе", False),  # pallets: a dictionary word, not a stretched insult
     ("Касса закрыта, ванна течёт, тонна мусора", False),
+    ("График вывоза мусора, пожалуйста", False),
 ])
 def test_doubled_letters_and_final_i_are_reread_only_into_lexicon_words(clf: Classifier, text: str,
                                                                         flagged: bool) -> None:

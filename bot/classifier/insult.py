@@ -73,9 +73,15 @@ _LONG_REPEAT_RE = re.compile(r"(?<![а-я])[а-я]*([а-я])\1[а-я]*")
 _DOUBLE_RE = re.compile(r"([а-я])\1")
 _FINAL_I_RE = re.compile(r"(?<![а-я])[а-я]{3,}[аеоуыя]и(?![а-я])")
 _REPEAT_RE = re.compile(r"([а-я])\1+")
+# Words that may stand between "я" and what the speaker calls themselves ("я просто дурак",
+# "я же лох", "я тупая овца"); any other word means the insult is about someone else ("я про
+# рашкованов").
+_SELF_FILLERS = ("просто|тоже|же|ведь|опять|снова|вообще|был|была|реально|прям|прямо|конечно|короче|"
+                 "типа|еще|вот|и|совсем|бы|тот|та|ну|уже|точно|"
+                 r"[а-я]+(?:ый|ий|ой|ая|яя|ое|ее|ые|ие)")  # or an adjective: "я тупая овца"
 # Self-deprecation and comparisons ("я дурак", "ревела как сука") insult nobody.
 _SELF_RE = re.compile(
-    r"(?:(?<![а-я])(?P<pron>я|меня|мне|себя)(?P<comma>\s*,)?\s+(?:(?!как\s)[а-я]+\s+)?|(?<![а-я])как\s+)$"
+    r"(?:(?<![а-я])(?P<pron>я|меня|мне|себя)(?P<comma>\s*,)?\s+(?:(?:" + _SELF_FILLERS + r")\s+)?|(?<![а-я])как\s+)$"
 )
 # "меня"/"мне"/"себя" make a word self-referential only in an oblique case ("считаю себя идиотом",
 # "меня, дурака"); "смотришь на меня, бесчувственная скотина" addresses someone else.
