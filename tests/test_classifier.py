@@ -582,3 +582,19 @@ def test_curses_aimed_at_people_are_insults(clf: Classifier, text: str) -> None:
 def test_doubled_letters_and_final_i_are_reread_only_into_lexicon_words(clf: Classifier, text: str,
                                                                         flagged: bool) -> None:
     assert ("insult" in clf.classify(text).labels) is flagged, text
+
+
+@pytest.mark.parametrize(("text", "normalized"), [
+    ("ты д е б и л", "дебил"),  # spelled out letter by letter
+    ("с-у-к-а", "сука"),
+    ("ну ты и сук@", "сука"),  # a symbol for a letter inside a Cyrillic word
+    ("$ука", "сука"),
+])
+def test_disguised_insults(clf: Classifier, text: str, normalized: str) -> None:
+    v = clf.classify(text)
+    assert "insult" in v.labels and normalized in [r.normalized for r in v.reasons], (text, v.reasons)
+
+
+@pytest.mark.parametrize("text", ["ул. Ленина, д. 3, кв. 4", "в 2024 году", "и с а в", "e-mail: info@admokt.ru"])
+def test_letters_and_symbols_that_spell_no_insult_stay_clean(clf: Classifier, text: str) -> None:
+    assert "insult" not in clf.classify(text, own_domains=("admokt.ru",)).labels

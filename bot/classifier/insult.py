@@ -71,6 +71,7 @@ _TY_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|
 # else matched.  Collapsing is safe here because only lexicon words are accepted after it.
 _LONG_REPEAT_RE = re.compile(r"(?<![а-я])[а-я]*([а-я])\1[а-я]*")
 _DOUBLE_RE = re.compile(r"([а-я])\1")
+_SPACED_RE = re.compile(r"(?<![а-я])(?:[а-я][ .\-_]{1,2}){2,}[а-я](?![а-я])")
 _FINAL_I_RE = re.compile(r"(?<![а-я])[а-я]{3,}[аеоуыя]и(?![а-я])")
 _REPEAT_RE = re.compile(r"([а-я])\1+")
 # Words that may stand between "я" and what the speaker calls themselves ("я просто дурак",
@@ -200,6 +201,13 @@ def find(norm: Normalized) -> list[Hit]:
                             "грубое слово в адрес собеседника", 0.6))
         else:
             hits.append(Hit(LABEL, "lexicon:rude", a, b, m.group(0), "грубоватое слово", 0.3))
+    if " " in text or "-" in text or "." in text:
+        # Spelled out letter by letter: "д е б и л", "с-у-к-а".
+        for m in _SPACED_RE.finditer(text):
+            word = re.sub(r"[ .\-_]", "", m.group(0))
+            if _ALL_WORDS_RE.match(word):
+                hits.append(Hit(LABEL, "lexicon:insult-spaced", m.start(), m.end(), word,
+                                "оскорбительное слово, написанное вразрядку", 0.8))
     if not hits and _DOUBLE_RE.search(text):
         # Stretched letters ("сукаааа", "жопаа", "тваааарь"): re-read the word collapsed.
         for m in _LONG_REPEAT_RE.finditer(text):
