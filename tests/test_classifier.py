@@ -598,3 +598,13 @@ def test_disguised_insults(clf: Classifier, text: str, normalized: str) -> None:
 @pytest.mark.parametrize("text", ["ул. Ленина, д. 3, кв. 4", "в 2024 году", "и с а в", "e-mail: info@admokt.ru"])
 def test_letters_and_symbols_that_spell_no_insult_stay_clean(clf: Classifier, text: str) -> None:
     assert "insult" not in clf.classify(text, own_domains=("admokt.ru",)).labels
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("Ну, мало ли вас, убогих.", True),  # a contemptuous adjective next to "вы"
+    ("Дрянь! Отдай ребёнка", True),  # a mild noun alone as an exclamation
+    ("вы неграмотно составили ответ", False),  # an adverb about the work, not the people
+    ("Во дворе дрянь какая-то валяется", False),
+])
+def test_mild_words_aimed_at_people(clf: Classifier, text: str, flagged: bool) -> None:
+    assert ("insult" in clf.classify(text).labels) is flagged, text

@@ -64,6 +64,12 @@ _CONTEXT_RE = re.compile(
 )
 # Second-person address only: vulgar words count as an insult when aimed at someone.
 _ADDRESS_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|вы|вас|вам|вами|ваш|ваша|вашу|себе)(?![а-я])")
+# A contemptuous adjective right next to "вы" describes the people addressed ("вас, убогих",
+# "вы жалкие"); "вы ни хрена не делаете" stays a complaint, because хрен is not an adjective.
+_VY_RE = re.compile(r"(?<![а-я])(?:вы|вас|вам|вами)(?![а-я])")
+_MILD_ADJ_RE = re.compile(r"[а-я]+(?:ый|ий|ой|ая|ое|ые|ие|их|ых|ым|им|ыми|ими|ую)")
+# Mild nouns that name a person when they stand alone: "Дрянь!", "..., пьянь."
+_MILD_NAMES = frozenset(("дрянь", "пьянь", "алкаш", "алкаши", "нарик", "нарики", "бомжара"))
 # Informal singular address only: mild words ("хрен", "алкаш") insult "ты", while "вы" is
 # also how citizens address the administration in a complaint.
 _TY_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|твое|твоего|твоей)(?![а-я])")
@@ -196,9 +202,14 @@ def find(norm: Normalized) -> list[Hit]:
                         "слово с оскорбительным или вульгарным корнем", 0.75))
     for m in _MILD_RE.finditer(text):
         a, b = m.span()
-        if _TY_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW)):
-            hits.append(Hit(LABEL, "lexicon:rude-addressed", a, b, m.group(0),
+        word = m.group(0)
+        if _TY_RE.search(text, max(0, a - _WINDOW), min(len(text), b + _WINDOW)) or (
+                _MILD_ADJ_RE.fullmatch(word) and _next_to(_VY_RE, text, a, b)):
+            hits.append(Hit(LABEL, "lexicon:rude-addressed", a, b, word,
                             "грубое слово в адрес собеседника", 0.6))
+        elif word in _MILD_NAMES and _alone(text, a, b):
+            hits.append(Hit(LABEL, "lexicon:rude-addressed", a, b, word,
+                            "грубое слово как обращение", 0.6))
         else:
             hits.append(Hit(LABEL, "lexicon:rude", a, b, m.group(0), "грубоватое слово", 0.3))
     if " " in text or "-" in text or "." in text:
@@ -247,7 +258,12 @@ def unmask(token: str) -> str | None:
 
 def _modified(text: str, a: int, b: int) -> bool:
     """A [modifier] adjective right before the noun or right after it, at most one word between."""
-    for m in _MODIFIER_RE.finditer(text, max(0, a - _NEAR), min(len(text), b + _NEAR)):
+    return _next_to(_MODIFIER_RE, text, a, b)
+
+
+def _next_to(pattern: re.Pattern[str], text: str, a: int, b: int) -> bool:
+    """A match of ``pattern`` right before the span or right after it, at most one word between."""
+    for m in pattern.finditer(text, max(0, a - _NEAR), min(len(text), b + _NEAR)):
         between = text[m.end():a] if m.end() <= a else text[b:m.start()] if m.start() >= b else None
         if between is not None and len(between.split()) <= 1:
             return True
