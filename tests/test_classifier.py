@@ -511,7 +511,7 @@ def test_soft_sign_misspellings_of_ordinary_words_stay_clean(clf: Classifier, te
     ("Для начала оштрафуют, а потом х...й забьют", "obscene", "хуй"),  # dots as a mask
     ("б...я, нет слов", "obscene", "бля"),
     ("опять пиз,,,,ят на всю страну", "obscene", "пиздят"),
-    ("аху... на чём они ездят", "obscene", "ахуеть"),  # cut short by an ellipsis
+    ("аху... на чём они ездят", "obscene", "ахуел"),  # cut short by an ellipsis
     ("с...ки, их бы так", "insult", "суки"),
     ("этого ганд....на не слушайте", "insult", "гандона"),
     ("ну ты и дeбил", "insult", "дебил"),  # Latin "e" inside a Cyrillic insult

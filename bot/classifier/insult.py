@@ -73,12 +73,12 @@ _MILD_NAMES = frozenset(("дрянь", "пьянь", "алкаш", "алкаши
 # Informal singular address only: mild words ("хрен", "алкаш") insult "ты", while "вы" is
 # also how citizens address the administration in a complaint.
 _TY_RE = re.compile(r"(?<![а-я])(?:ты|тебя|тебе|тобой|твой|твоя|твою|твое|твоего|твоей)(?![а-я])")
-# A letter repeated ("сукааа", "жопаа", "тваааарь"): re-read the word collapsed when nothing
-# else matched.  Collapsing is safe here because only lexicon words are accepted after it.
-_LONG_REPEAT_RE = re.compile(r"(?<![а-я])[а-я]*([а-я])\1[а-я]*")
+# A letter repeated ("сукааа", "жопаа", "тваааарь") or a final "и" for "й" ("твареи"): such a
+# word is re-read when nothing else matched.  Safe because only lexicon words are accepted.
+_REREAD_RE = re.compile(r"(?<![а-я])(?:[а-я]*([а-я])\1[а-я]*|[а-я]{3,}[аеоуыя]и)(?![а-я])")
 _DOUBLE_RE = re.compile(r"([а-я])\1")
+_VOWELS_BEFORE_I = frozenset("аеоуыя")
 _SPACED_RE = re.compile(r"(?<![а-я])(?:[а-я][ .\-_]{1,2}){2,}[а-я](?![а-я])")
-_FINAL_I_RE = re.compile(r"(?<![а-я])[а-я]{3,}[аеоуыя]и(?![а-я])")
 _REPEAT_RE = re.compile(r"([а-я])\1+")
 # Words that may stand between "я" and what the speaker calls themselves ("я просто дурак",
 # "я же лох", "я тупая овца"); any other word means the insult is about someone else ("я про
@@ -219,21 +219,35 @@ def find(norm: Normalized) -> list[Hit]:
             if _ALL_WORDS_RE.match(word):
                 hits.append(Hit(LABEL, "lexicon:insult-spaced", m.start(), m.end(), word,
                                 "оскорбительное слово, написанное вразрядку", 0.8))
-    if not hits and _DOUBLE_RE.search(text):
-        # Stretched letters ("сукаааа", "жопаа", "тваааарь"): re-read the word collapsed.
-        for m in _LONG_REPEAT_RE.finditer(text):
-            word = _REPEAT_RE.sub(r"\1", m.group(0))
-            if _ALL_WORDS_RE.match(word) and m.group(0) not in FUZZY.exceptions:  # "поддонки" are pallets
-                hits.append(Hit(LABEL, "lexicon:insult-stretched", m.start(), m.end(), word,
-                                "оскорбительное или грубое слово с растянутыми буквами", 0.7))
-    if not hits and "и" in text:
-        # "й" typed as "и" at the end of a word ("твареи", "тупорылыи").
-        for m in _FINAL_I_RE.finditer(text):
-            word = m.group(0)[:-1] + "й"
-            if _ALL_WORDS_RE.match(word):
-                hits.append(Hit(LABEL, "lexicon:insult-misspelt", m.start(), m.end(), word,
-                                "оскорбление (с ошибкой в написании)", 0.75))
+    if not hits:
+        # Stretched or doubled letters ("сукаааа", "жопаа") and "й" typed as "и" at the end
+        # of a word ("твареи"): re-read such words when nothing else matched.
+        for m in _REREAD_RE.finditer(text):
+            found = _reread(m.group(0))
+            if found:
+                word, stretched = found
+                if stretched:
+                    hits.append(Hit(LABEL, "lexicon:insult-stretched", m.start(), m.end(), word,
+                                    "оскорбительное или грубое слово с растянутыми буквами", 0.7))
+                else:
+                    hits.append(Hit(LABEL, "lexicon:insult-misspelt", m.start(), m.end(), word,
+                                    "оскорбление (с ошибкой в написании)", 0.75))
     return hits
+
+
+@lru_cache(maxsize=8192)
+def _reread(token: str) -> tuple[str, bool] | None:
+    """(lexicon word, stretched?) for a token with doubled letters or a final "и" for "й".
+    Words of the dictionary that collapse into an insult ("поддонки": pallets) never match."""
+    if _DOUBLE_RE.search(token):
+        word = _REPEAT_RE.sub(r"\1", token)
+        if _ALL_WORDS_RE.match(word) and token not in FUZZY.exceptions:
+            return word, True
+    if token.endswith("и") and token[-2:-1] in _VOWELS_BEFORE_I:
+        word = token[:-1] + "й"
+        if _ALL_WORDS_RE.match(word):
+            return word, False
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -142,6 +142,8 @@ def deobfuscate(token: str) -> list[str]:
 
 _MIXED_TOKEN_RE = re.compile(r"[a-zа-я]*(?:[a-z][а-я]|[а-я][a-z])[a-zа-я]*")
 # A Cyrillic word with a digit or symbol for a letter ("сук@", "$ука", "0хренели").
+_LEET_CHAR_RE = re.compile(r"[@$0346]")
+_UNMIX_RE = re.compile(r"ъ|[a-z][а-я]|[а-я][a-z]|[а-я][@$0346]|[@$0346][а-я]")
 _LEET_TOKEN_RE = re.compile(r"(?<![\w@$])[а-я]*(?:[а-я][@$0346]|[@$0346][а-я])[а-я@$0346]*(?![\w@$])")
 
 
@@ -150,10 +152,12 @@ def unmix(norm: Normalized) -> Normalized:
     Cyrillic words mapped to letters ("дeбил" → "дебил", "сук@" → "сука"), ъ read as ь
     ("мразъю").  One letter for one letter, so spans and the offset map stay valid."""
     text = norm.text
+    if not _UNMIX_RE.search(text):  # the common case: one scan, nothing to do
+        return norm
     fixed = text.replace("ъ", "ь") if "ъ" in text else text
     if _LAT_RE.search(fixed) and _CYR_RE.search(fixed):
         fixed = _MIXED_TOKEN_RE.sub(lambda m: m.group(0).translate(_HOMOGLYPH).replace("і", "и"), fixed)
-    if any(c in fixed for c in "@$0346"):
+    if _LEET_CHAR_RE.search(fixed):
         fixed = _LEET_TOKEN_RE.sub(lambda m: m.group(0).translate(_LEET), fixed)
     return norm if fixed == text else Normalized(norm.original, fixed, norm.offsets)
 

@@ -14,6 +14,7 @@ Two passes over the normalised text:
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -46,7 +47,7 @@ _EXCEPTIONS = re.compile("^(?:" + "|".join(lines("obscene_exceptions.txt")) + ")
 
 # Candidate Cyrillic tokens (whole tokens only: neighbours must not be word or mask chars).
 _PLAIN_RE = re.compile(
-    r"(?<![\w*@#$%])[а-я]*(?:х+у+[йяеюил]|п+и+[зс]+д|п+и+з+ж|п+е+з+д|е+б|б+л+я|пздц|б+л+и+а+т)[а-я]*(?![\w*@#$%])"
+    r"(?<![\w*@#$%])[а-я]*(?:х+у+[йяеюил]|п+и+[зс]+д|п+и+з+ж|п+е+з+д|е+б|б+л+я)[а-я]*(?![\w*@#$%])"
 )
 # Tokens that need de-obfuscation: contain Latin/digit/mask chars, or inner punctuation.
 _WORD = r"[\w*@#$%]"
@@ -61,6 +62,8 @@ _MASK_RUN = re.compile(r"[*#%_@]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 _FORMS_BLOB = "\n" + "\n".join(words("obscene_forms.txt")) + "\n"
+_FORMS_SORTED = sorted(set(words("obscene_forms.txt")))
+_FORM_SUFFIXES = frozenset(f[i:] for f in _FORMS_SORTED for i in range(len(f) + 1))
 _VOWELS = "уиеаоя"
 
 
@@ -82,6 +85,10 @@ def _masked_form(token: str, min_visible: int, mask_re: re.Pattern[str] = _MASK_
         return None
     visible = "".join(parts)
     if len(visible) < min_visible or not visible.isalpha():
+        return None
+    # A form must start with the first part and end with the last: checking that first keeps
+    # ordinary text ("так...вот") from compiling a regex per chunk.
+    if parts[-1] not in _FORM_SUFFIXES or (parts[0] and not _starts_a_form(parts[0])):
         return None
     pattern = "^" + "[а-я]{1,6}".join(re.escape(p) for p in parts) + "$"
     m = re.search(pattern, _FORMS_BLOB, re.MULTILINE)
@@ -144,6 +151,11 @@ def find(norm: Normalized) -> list[Hit]:
         if root:
             hits.append(Hit(LABEL, f"root:{root}", m.start(), m.end(), tok, "нецензурное слово", 0.95))
             taken.append((m.start(), m.end()))
+    if "пздц" in text or "блиат" in text:  # glued to a neighbour: "сукпздц", "ихихиблиать"
+        for m in _GLUED_ONLY_RE.finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                hits.append(Hit(LABEL, "root:glued", m.start(), m.end(), m.group(0), "нецензурное слово", 0.95))
+                taken.append((m.start(), m.end()))
     for m in _SUSPECT_RE.finditer(text):
         chunk = m.group(0)
         if chunk[0] == "@" or _HANDLE_OR_URL.search(chunk):
@@ -198,18 +210,24 @@ _DOT_RUN = re.compile(r"[а-я](?:\.{2,}|,{2,}|…)[а-я]")
 _CUT_RE = re.compile(r"(?<![\w*@#$%.\-])([а-я]{3,})(?:\.{2,}|…)(?![\w*@#$%])")
 
 
+def _starts_a_form(prefix: str) -> bool:
+    i = bisect.bisect_left(_FORMS_SORTED, prefix)
+    return i < len(_FORMS_SORTED) and _FORMS_SORTED[i].startswith(prefix)
+
+
 @lru_cache(maxsize=4096)
 def _cut_form(prefix: str) -> str | None:
     """The мат form a truncated word starts ("аху" → "ахуеть"), if the cut-off part is the
     root's tail ("наверху..." starts no form; "пиз..." does)."""
     if _EXCEPTIONS.match(prefix):
         return None
-    m = re.search("^" + re.escape(prefix) + "[а-я]+$", _FORMS_BLOB, re.MULTILINE)
-    return m.group(0) if m else None
+    i = bisect.bisect_right(_FORMS_SORTED, prefix)  # no regex: prefixes are many and varied
+    return _FORMS_SORTED[i] if i < len(_FORMS_SORTED) and _FORMS_SORTED[i].startswith(prefix) else None
 _REPEAT = re.compile(r"(.)\1+")
 # мат glued to a neighbouring word after a lost space ("анимеблядь", "ихнахуй", "вапщехуйня"):
 # these letter sequences occur in no innocent Russian word, unlike "блять" ("ослаблять").
-_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]|хуйл|пздц|блиат|сукабл")
+_GLUED_RE = re.compile(r"бляд|нахуй|нахуя|хуйн[яюеи]|хуйл|сукабл")
+_GLUED_ONLY_RE = re.compile(r"(?<![\w*@#$%])(?:[а-я]+пздц[а-я]*|пздц[а-я]+|[а-я]*блиат[а-я]*)(?![\w*@#$%])")
 
 
 def _collapse(s: str) -> str:
