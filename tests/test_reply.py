@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.conftest import GROUP_ID, MODERATOR, OUTSIDER, WORK_CHAT, Stack, labels, message_new, wall_comment
 
 
@@ -75,6 +77,13 @@ async def test_a_deletion_during_a_reply_waits_for_it_and_is_then_shown(stack: S
     services = stack.service.app[SERVICES]
     await stack.tg.send_user_message(chat_id=WORK_CHAT, user_id=MODERATOR, reply_to_message_id=card["message_id"],
                                      text="Спасибо за вопрос!")
+    # The bot handles updates in the background: the deletion must arrive once the reply is queued.
+    for _ in range(200):
+        if await stack.sql("SELECT 1 FROM actions WHERE action = 'reply'"):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the reply was never queued")
     await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 4530, "user_id": 51234567,
                                             "deleter_id": 51234567, "post_id": 1873})
     assert await intake.process_batch(services) == 1
