@@ -181,18 +181,13 @@ def find(norm: Normalized) -> list[Hit]:
     for m in _VIOLENCE_RE.finditer(text):
         hits.append(Hit(LABEL, "phrase:violence", m.start(), m.end(), m.group(0),
                         "пожелание расправы над людьми", 0.7))
-    if "*" in text or "#" in text or "%" in text:
-        for m in _MASKED_RE.finditer(text):
-            word = unmask(m.group(0))
-            if word:
-                hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
-                                "замаскированное оскорбительное или грубое слово", 0.8))
-    if ".." in text or ",," in text or "…" in text:
-        for m in _DOTTED_RE.finditer(text):
-            word = unmask_dotted(m.group(0))
-            if word:
-                hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
-                                "замаскированное оскорбительное или грубое слово", 0.8))
+    for marks, masked_re, resolve in _MASKS:
+        if any(mark in text for mark in marks):
+            for m in masked_re.finditer(text):
+                word = resolve(m.group(0))
+                if word:
+                    hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
+                                    "замаскированное оскорбительное или грубое слово", 0.8))
     if "сук" in text or "пид" in text:
         for m in _GLUED_RE.finditer(text):
             hits.append(Hit(LABEL, "lexicon:insult-glued", m.start(), m.end(), m.group(0),
@@ -297,6 +292,10 @@ def unmask_dotted(token: str) -> str | None:
     if len(head) + len(tail) < 3 or _obscene_resolve(head + "*" + tail) is not None:
         return None
     return unmask(head + "*" + tail) or unmask(head + "**" + tail)
+
+
+# Masked insults: (characters that must occur, the token pattern, how a token is resolved).
+_MASKS = ((("*", "#", "%"), _MASKED_RE, unmask), (("..", ",,", "…"), _DOTTED_RE, unmask_dotted))
 
 
 def _self_or_comparison(text: str, start: int) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
@@ -37,13 +39,12 @@ def sections(name: str) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _split_top(pattern: str) -> list[str]:
-    """Split a regex at its top-level ``|`` (not inside groups or character classes)."""
-    out: list[str] = []
-    cur: list[str] = []
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) of each character that shapes a regex:
+    the ones neither escaped nor inside a character class."""
     depth = 0
     in_class = escaped = False
-    for ch in pattern:
+    for i, ch in enumerate(pattern):
         if escaped:
             escaped = False
         elif ch == "\\":
@@ -52,17 +53,16 @@ def _split_top(pattern: str) -> list[str]:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    out.append("".join(cur))
-    return out
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex at its top-level ``|`` (not inside groups or character classes)."""
+    cuts = [i for i, ch, depth in _structure(pattern) if ch == "|" and depth == 0]
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[a + 1:b] for a, b in itertools.pairwise(bounds)]
 
 
 def alternation(entries: tuple[str, ...] | list[str]) -> str:
@@ -122,17 +122,4 @@ def _expand_prefixes(alt: str) -> list[str]:
 
 def _group_end(pattern: str) -> int | None:
     """Index of the ``)`` that closes the group opening the pattern."""
-    depth = 0
-    escaped = False
-    for i, ch in enumerate(pattern):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+    return next((i for i, ch, depth in _structure(pattern) if ch == ")" and depth == 0), None)

@@ -61,8 +61,9 @@ _GLUE_SPLIT = re.compile(r"[.\-'’`,]+")
 _MASK_RUN = re.compile(r"[*#%_@]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
-_FORMS_BLOB = "\n" + "\n".join(words("obscene_forms.txt")) + "\n"
-_FORMS_SORTED = sorted(set(words("obscene_forms.txt")))
+_FORMS = words("obscene_forms.txt")
+_FORMS_BLOB = "\n" + "\n".join(_FORMS) + "\n"
+_FORMS_SORTED = sorted(set(_FORMS))
 _FORM_SUFFIXES = frozenset(f[i:] for f in _FORMS_SORTED for i in range(len(f) + 1))
 _VOWELS = "уиеаоя"
 
@@ -88,7 +89,7 @@ def _masked_form(token: str, min_visible: int, mask_re: re.Pattern[str] = _MASK_
         return None
     # A form must start with the first part and end with the last: checking that first keeps
     # ordinary text ("так...вот") from compiling a regex per chunk.
-    if parts[-1] not in _FORM_SUFFIXES or (parts[0] and not _starts_a_form(parts[0])):
+    if parts[-1] not in _FORM_SUFFIXES or (parts[0] and _form_starting(parts[0]) is None):
         return None
     pattern = "^" + "[а-я]{1,6}".join(re.escape(p) for p in parts) + "$"
     m = re.search(pattern, _FORMS_BLOB, re.MULTILINE)
@@ -153,7 +154,7 @@ def find(norm: Normalized) -> list[Hit]:
             taken.append((m.start(), m.end()))
     if "пздц" in text or "блиат" in text:  # glued to a neighbour: "сукпздц", "ихихиблиать"
         for m in _GLUED_ONLY_RE.finditer(text):
-            if not any(a < m.end() and m.start() < b for a, b in taken):
+            if _free(taken, m.start(), m.end()):
                 hits.append(Hit(LABEL, "root:glued", m.start(), m.end(), m.group(0), "нецензурное слово", 0.95))
                 taken.append((m.start(), m.end()))
     for m in _SUSPECT_RE.finditer(text):
@@ -177,7 +178,7 @@ def find(norm: Normalized) -> list[Hit]:
     if ".." in text or "…" in text:
         # A word cut short by an ellipsis: "аху...", "пиз..", "заеб…".
         for m in _CUT_RE.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken):
+            if not _free(taken, m.start(), m.end()):
                 continue
             form = _cut_form(m.group(1))
             if form:
@@ -186,12 +187,12 @@ def find(norm: Normalized) -> list[Hit]:
                 taken.append((m.start(), m.end()))
     if "бл" in text or "пз" in text:
         for m in _ABBREV_RE.finditer(text):
-            if not any(a < m.end() and m.start() < b for a, b in taken):
+            if _free(taken, m.start(), m.end()):
                 hits.append(Hit(LABEL, "abbrev", m.start(), m.end(), m.group(0),
                                 "сокращённое нецензурное слово", 0.9))
                 taken.append((m.start(), m.end()))
     for m in _SPACED_RE.finditer(text):
-        if any(a < m.end() and m.start() < b for a, b in taken):
+        if not _free(taken, m.start(), m.end()):
             continue
         glued = re.sub(r"[ .\-_]", "", m.group(0))
         res = resolve(glued)
@@ -210,19 +211,25 @@ _DOT_RUN = re.compile(r"[а-я](?:\.{2,}|,{2,}|…)[а-я]")
 _CUT_RE = re.compile(r"(?<![\w*@#$%.\-])([а-я]{3,})(?:\.{2,}|…)(?![\w*@#$%])")
 
 
-def _starts_a_form(prefix: str) -> bool:
-    i = bisect.bisect_left(_FORMS_SORTED, prefix)
-    return i < len(_FORMS_SORTED) and _FORMS_SORTED[i].startswith(prefix)
+def _form_starting(prefix: str, *, longer: bool = False) -> str | None:
+    """The first listed мат form (alphabetically) that starts with ``prefix`` (and is longer
+    than it, if asked).  A bisect, not a regex: the prefixes are many and varied."""
+    i = (bisect.bisect_right if longer else bisect.bisect_left)(_FORMS_SORTED, prefix)
+    return _FORMS_SORTED[i] if i < len(_FORMS_SORTED) and _FORMS_SORTED[i].startswith(prefix) else None
 
 
 @lru_cache(maxsize=4096)
 def _cut_form(prefix: str) -> str | None:
-    """The мат form a truncated word starts ("аху" → "ахуеть"), if the cut-off part is the
+    """The мат form a truncated word starts ("аху" → "ахуел"), if the cut-off part is the
     root's tail ("наверху..." starts no form; "пиз..." does)."""
-    if _EXCEPTIONS.match(prefix):
-        return None
-    i = bisect.bisect_right(_FORMS_SORTED, prefix)  # no regex: prefixes are many and varied
-    return _FORMS_SORTED[i] if i < len(_FORMS_SORTED) and _FORMS_SORTED[i].startswith(prefix) else None
+    return None if _EXCEPTIONS.match(prefix) else _form_starting(prefix, longer=True)
+
+
+def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """No earlier hit overlaps ``start:end``."""
+    return not any(a < end and start < b for a, b in taken)
+
+
 _REPEAT = re.compile(r"(.)\1+")
 # мат glued to a neighbouring word after a lost space ("анимеблядь", "ихнахуй", "вапщехуйня"):
 # these letter sequences occur in no innocent Russian word, unlike "блять" ("ослаблять").
