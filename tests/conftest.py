@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -98,10 +99,29 @@ def classifier() -> Any:
     return Classifier()
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port for a listener that restarts on the same port (the service in `Stack`).
+
+    It is taken below the kernel's ephemeral range: a port from that range, once released, can be
+    taken as the local port of any outgoing connection (the tests' own HTTP clients) before the
+    service binds it again, and then the restart fails with "address already in use"."""
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 20000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str]:
