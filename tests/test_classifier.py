@@ -608,3 +608,36 @@ def test_letters_and_symbols_that_spell_no_insult_stay_clean(clf: Classifier, te
 ])
 def test_mild_words_aimed_at_people(clf: Classifier, text: str, flagged: bool) -> None:
     assert ("insult" in clf.classify(text).labels) is flagged, text
+
+
+@pytest.mark.parametrize(("text", "rule", "normalized"), [
+    ("на улицу идтибля", "root:glued", "идтибля"),  # a lost space before "бля"
+    ("ПИШИБЛЯТЬ уже в администрацию", "root:glued", "пишиблять"),
+    ("и не хочет извинятьсяуеба", "root:glued", "извинятьсяуеба"),
+    ("юебище лесное", "root:glued", "юебище"),  # a misspelling that no innocent word contains
+    ("ИХИХИПЛИАТЬ", "root:glued", "ихихиплиать"),
+    ("сукапзцнириальна", "root:glued", "сукапзцнириальна"),
+    ("поч ты такой уебок7", "root:еб", "уебок"),  # a digit that stands for no letter
+    ("ЗБС покатались по ямам", "abbrev", "збс"),
+])
+def test_glued_and_abbreviated_mat(clf: Classifier, text: str, rule: str, normalized: str) -> None:
+    v = clf.classify(text)
+    assert "obscene" in v.labels, (text, v.reasons)
+    r = next(r for r in v.reasons if r.rule == rule)
+    assert r.normalized == normalized and text[r.start:r.end] == r.fragment, (text, v.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Сабля висит в музее", "Концерт ансамбля у корабля", "Влюблять в город туристов",  # "бля" after а/м/р/ю
+    "Двоеборец из нашей школы победил", "Третьебрачная пара", "Змееборец на гербе",  # "еб" after a vowel
+    "Психует весь двор из-за парковки", "Застрахуем дом", "Бляха на ремне",
+    "Приём с 9 до 18, каб. 26", "Дом 7б, подъезд 2",  # digits at a word's edge
+    "Приходите и убирайтесь во дворе на субботнике",  # "убираться" is also to tidy up
+])
+def test_glued_mat_traps_stay_clean(clf: Classifier, text: str) -> None:
+    assert clf.classify(text).labels == (), text
+
+
+@pytest.mark.parametrize("text", ["ПШЛИ ОТСЮДА, не дружу с вами", "пшёл вон"])
+def test_clipped_go_away(clf: Classifier, text: str) -> None:
+    assert "insult" in clf.classify(text).labels, text

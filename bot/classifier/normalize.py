@@ -112,7 +112,8 @@ def deobfuscate(token: str) -> list[str]:
     - a token with a Cyrillic letter (or a single digit/@/$ among letters) gets Latin
       look-alikes and leet mapped to Cyrillic;
     - a purely Latin token gets both transliteration and look-alike mapping;
-    - tokens with two or more digits are left alone ("26лет" must not become "2блет").
+    - tokens with two or more digits are left alone ("26лет" must not become "2блет");
+    - digits left at a Cyrillic word's edge are also read without ("уебок7").
     Repeated letters are collapsed in every candidate.
     """
     cands: list[str] = []
@@ -132,6 +133,11 @@ def deobfuscate(token: str) -> list[str]:
         cands.append(base.translate(_HOMOGLYPH).replace("і", "и"))
     else:
         cands.append(base)
+    if has_cyr:
+        # Digits that stand for no letter, stuck to a word's edge ("уебок7"): read the word alone.
+        bare = cands[0].strip("0123456789")
+        if bare != cands[0] and bare:
+            cands.append(bare)
     out: list[str] = []
     for c in cands:
         c = collapse_repeats(c)
