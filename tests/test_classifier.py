@@ -633,6 +633,7 @@ def test_glued_and_abbreviated_mat(clf: Classifier, text: str, rule: str, normal
     "Психует весь двор из-за парковки", "Застрахуем дом", "Бляха на ремне",
     "Приём с 9 до 18, каб. 26", "Дом 7б, подъезд 2",  # digits at a word's edge
     "Приходите и убирайтесь во дворе на субботнике",  # "убираться" is also to tidy up
+    "Он доволок мешок до контейнера",  # sounds like "давалок"
 ])
 def test_glued_mat_traps_stay_clean(clf: Classifier, text: str) -> None:
     assert clf.classify(text).labels == (), text
@@ -640,4 +641,10 @@ def test_glued_mat_traps_stay_clean(clf: Classifier, text: str) -> None:
 
 @pytest.mark.parametrize("text", ["ПШЛИ ОТСЮДА, не дружу с вами", "пшёл вон"])
 def test_clipped_go_away(clf: Classifier, text: str) -> None:
+    assert "insult" in clf.classify(text).labels, text
+
+
+@pytest.mark.parametrize("text", ["Опять этих шлюшек показывают", "Хватит слушать либерашек", "Никаких хабалок в очереди",
+                                  "Для жирдяев тут места нет", "Управляют быдлами, как хотят"])
+def test_genitive_plurals_and_other_missing_case_forms(clf: Classifier, text: str) -> None:
     assert "insult" in clf.classify(text).labels, text
