@@ -634,6 +634,9 @@ def test_glued_and_abbreviated_mat(clf: Classifier, text: str, rule: str, normal
     "Приём с 9 до 18, каб. 26", "Дом 7б, подъезд 2",  # digits at a word's edge
     "Приходите и убирайтесь во дворе на субботнике",  # "убираться" is also to tidy up
     "Он доволок мешок до контейнера",  # sounds like "давалок"
+    "Снова пороша, о порошах синоптики молчали", "Погоням за нарушителями конца нет",  # sound like параш-, погань-
+    "Мы не дурачим жителей", "Стало только дурнее",
+    "Зацепился сучком за забор", "На сучках висят игрушки", "О дуррах и просе",  # сучок (a twig), дурра (sorghum)
 ])
 def test_glued_mat_traps_stay_clean(clf: Classifier, text: str) -> None:
     assert clf.classify(text).labels == (), text
@@ -644,7 +647,10 @@ def test_clipped_go_away(clf: Classifier, text: str) -> None:
     assert "insult" in clf.classify(text).labels, text
 
 
-@pytest.mark.parametrize("text", ["Опять этих шлюшек показывают", "Хватит слушать либерашек", "Никаких хабалок в очереди",
-                                  "Для жирдяев тут места нет", "Управляют быдлами, как хотят"])
+@pytest.mark.parametrize("text", [
+    "Опять этих шлюшек показывают", "Хватит слушать либерашек", "Никаких хабалок в очереди",
+    "Для жирдяев тут места нет", "Управляют быдлами, как хотят", "Надоело писать о таких олухах",
+    "Не спорьте с этими недоносками", "Город отдали тварюгам", "На хере я видел ваши обещания",
+])
 def test_genitive_plurals_and_other_missing_case_forms(clf: Classifier, text: str) -> None:
     assert "insult" in clf.classify(text).labels, text
