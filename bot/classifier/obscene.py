@@ -243,7 +243,7 @@ _GLUED_RE = re.compile(
 )
 # The same for tokens the root scan never sees: abbreviations and misspellings glued on.
 _GLUED_ONLY_RE = re.compile(
-    r"(?<![\w*@#$%])(?:[а-я]+пз?дц[а-я]*|пз?дц[а-я]+|[а-я]+пзц[а-я]*|пзц[а-я]+|[а-я]*(?:блиат|плиат|блеат)[а-я]*)(?![\w*@#$%])"
+    r"(?<![\w*@#$%])(?:[а-я]+пзд?ц[а-я]*|пзд?ц[а-я]+|[а-я]*(?:блиат|плиат|блеат)[а-я]*)(?![\w*@#$%])"
 )
 
 
