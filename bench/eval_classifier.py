@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -115,6 +116,10 @@ def _tsv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
+# ":(", "(((", "=(", "(9": the mark of the tweets among the russe "toxic" comments.
+_SAD_RE = re.compile(r":-?\(|;\(|=\(|\(\(|\(9")
+
+
 def eval_russe(clf: Classifier, data: Path, n_err: int) -> list[Target]:
     d = data / "russe-detox-2022"
     print(f"\n== russe-detox-2022 ({d}) ==")
@@ -135,17 +140,25 @@ def eval_russe(clf: Classifier, data: Path, n_err: int) -> list[Target]:
                 n_any += 1
                 if split == "train":
                     neu_err.append(f"{v.labels} {t}")
-        t_hit = 0
+        t_hit = sad = sad_missed = illegal_only = 0
         for t in toxic:
-            if toxic_pred(clf.classify(t)):
+            v = clf.classify(t)
+            is_sad = _SAD_RE.search(t) is not None
+            sad += is_sad
+            if toxic_pred(v):
                 t_hit += 1
-            elif split == "train":
+                continue
+            sad_missed += is_sad
+            illegal_only += v.labels == ("illegal",)
+            if split == "train":
                 tox_err.append(t)
         tag = "dev" if split == "train" else "held-out"
         line = f"  {split} ({tag}): toxic flagged obscene|insult {pct(t_hit, len(toxic))}"
         if neutral:
             line += f"; neutral flagged obscene {pct(n_obs, len(neutral))}, anything {pct(n_any, len(neutral))}"
         print(line)
+        print(f"    toxic with a sad emoticon (school-day tweets): {sad}; of the {len(toxic) - t_hit} missed: "
+              f"{sad_missed} with a sad emoticon, {illegal_only} flagged illegal only")
         totals["neutral"] += len(neutral)
         totals["neu_obscene"] += n_obs
         totals["neu_any"] += n_any
