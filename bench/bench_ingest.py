@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.demo import GROUP_ID, build_demo_app, demo_config
-from bot.services import SERVICES
+from handlers.context import SERVICES
 
 TEXTS = [
     "Когда отремонтируют дорогу на ул. Ленина? Уже третий год обещаете.",
@@ -46,12 +46,15 @@ async def main(events: int, concurrency: int) -> None:
         config, _ = demo_config(host="127.0.0.1", port=port, data_dir=Path(folder))
         config = dataclasses.replace(
             config, telegram=dataclasses.replace(config.telegram, messages_per_minute=1_000_000))
-        app, (vk, _telegram, _sender) = build_demo_app(config)
+        app, emulators = build_demo_app(config)
+        vk = emulators.vk
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         services = app[SERVICES]
-        community = config.communities[0]
+        account = config.account("vk", GROUP_ID)
+        assert account is not None
+        secret = account.settings.secret
         url = f"http://127.0.0.1:{port}/webhooks/vk/{GROUP_ID}"
         latencies: list[float] = []
         queue: asyncio.Queue[int] = asyncio.Queue()
@@ -62,7 +65,7 @@ async def main(events: int, concurrency: int) -> None:
             while not queue.empty():
                 number = queue.get_nowait()
                 body = {"type": "wall_reply_new", "event_id": f"{number:040x}", "v": "5.199",
-                        "group_id": GROUP_ID, "secret": community.secret,
+                        "group_id": GROUP_ID, "secret": secret,
                         "object": {"id": 100000 + number, "from_id": 51234567 + number % 50, "date": 1767600000,
                                    "text": TEXTS[number % len(TEXTS)] + f" #{number}", "post_id": 1,
                                    "owner_id": -GROUP_ID, "post_owner_id": -GROUP_ID, "attachments": []}}

@@ -1,8 +1,9 @@
-"""App assembly: the aiohttp application, its cleanup contexts and the background loops.
+"""App assembly: the one place that knows every part — the platforms, the work chat, the loops, the routes.
 
-Read top to bottom, this is the whole service: storage opens, networks and the classifier load,
-the Telegram bot connects, the loops start (intake, actions, and on the leader the notifier and the
-scheduler), and the routes take traffic. Each context undoes what it did in reverse order.
+Read top to bottom, this is the whole service: the configuration is read with each platform's
+section, storage opens, platforms and the classifier load, the work chat connects, the loops start
+(intake, and on the leader the outbox, the actions, the pollers and the scheduler), and the routes
+take traffic. Each cleanup context undoes what it did in reverse order.
 """
 
 from __future__ import annotations
@@ -10,28 +11,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.actions import executor_loop
-from bot.config import Config
+from bot import config as config_module
+from bot.config import Config, SectionParser
 from bot.db import DatabaseUnavailable, open_database
-from bot.intake import worker_loop
-from bot.networks import Network
-from bot.notifier import Notifier
-from bot.services import SERVICES, Services
+from bot.executor import executor_loop
+from bot.moderation.intake import worker_loop
+from bot.moderation.subject import ItemSubjects
+from bot.platform import Platform
+from bot.services import Services
 from bot.wakeups import listen
+from bot.workchat.outbox import Outbox
 from handlers import telegram as telegram_handlers
 from handlers import webhooks
-from scheduler import lead, start_scheduler
+from handlers.context import SERVICES
+from platforms import ok, vk
+from platforms.telegram import TelegramWorkChat
+from platforms.telegram import make_bot as make_telegram_bot
+from scheduler import lead, poll_loop, start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +44,30 @@ BOT = web.AppKey("bot", Bot)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 TASKS = web.AppKey("tasks", list)
 
-NetworkFactory = Callable[[Config], dict[str, Network]]
+# Every network the service knows: its configuration section and how to build its platform.
+SECTIONS: Mapping[str, SectionParser] = {vk.NETWORK: vk.SECTION, ok.NETWORK: ok.SECTION}
+PlatformFactory = Callable[[Config], dict[str, Platform]]
 
 
-def default_networks(config: Config) -> dict[str, Network]:
-    from platforms.vk import VkNetwork
-    from platforms.vk.client import VkCredentials
+def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    return config_module.parse_config(data, env, SECTIONS)
 
-    vk = VkNetwork([VkCredentials(c.group_id, c.group_token, c.user_token) for c in config.communities],
-                   api_url=config.vk_api_url, api_version=config.vk_api_version)
-    return {"vk": vk}
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    return config_module.load_config(path, env, SECTIONS)
+
+
+def default_platforms(config: Config) -> dict[str, Platform]:
+    platforms: dict[str, Platform] = {}
+    if config.accounts_of(vk.NETWORK):
+        platforms[vk.NETWORK] = vk.VkPlatform(config.accounts_of(vk.NETWORK), config.networks[vk.NETWORK])
+    if config.accounts_of(ok.NETWORK):
+        platforms[ok.NETWORK] = ok.OkPlatform(config.accounts_of(ok.NETWORK), config.networks[ok.NETWORK])
+    return platforms
 
 
 def make_bot(config: Config) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(config.telegram.api_base))
-    return Bot(config.telegram.bot_token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    return make_telegram_bot(config.telegram.bot_token, config.telegram.api_base)
 
 
 @web.middleware
@@ -83,7 +96,7 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def build_app(config: Config, *, networks: NetworkFactory = default_networks, classifier: Any = None,
+def build_app(config: Config, *, platforms: PlatformFactory = default_platforms, classifier: Any = None,
               start_loops: bool = True) -> web.Application:
     app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes + 4096)
     bot = make_bot(config)
@@ -92,23 +105,25 @@ def build_app(config: Config, *, networks: NetworkFactory = default_networks, cl
     app[BOT] = bot
     app[DISPATCHER] = dispatcher
     app[TASKS] = []
+    workchat = TelegramWorkChat(bot, config.telegram.work_chat_id)
 
     async def storage(app: web.Application) -> AsyncIterator[None]:
-        nets = networks(config)
+        nets = platforms(config)
         clf = classifier
         if clf is None:
             from bot.classifier import Classifier
 
             clf = await asyncio.to_thread(Classifier)
         async with open_database(config.database_url, config.data_dir) as db:
-            services = Services(config=config, db=db, networks=nets, classifier=clf)
+            services = Services(config=config, db=db, platforms=nets, workchat=workchat, classifier=clf)
+            services.subjects["item"] = ItemSubjects(services)
             app[SERVICES] = services
             dispatcher["services"] = services
             try:
                 yield
             finally:
-                for net in nets.values():
-                    await net.close()
+                for platform in nets.values():
+                    await platform.close()
 
     async def loops(app: web.Application) -> AsyncIterator[None]:
         services = app[SERVICES]
@@ -127,7 +142,7 @@ def build_app(config: Config, *, networks: NetworkFactory = default_networks, cl
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await bot.session.close()
+        await workchat.close()
 
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(loops)
@@ -141,15 +156,14 @@ def build_app(config: Config, *, networks: NetworkFactory = default_networks, cl
 
 async def _leader_duties(services: Services, bot: Bot, dispatcher: Dispatcher) -> None:
     """What exactly one replica does: the work chat (writes and, in polling mode, reads), the actions on
-    the networks, and the scheduler."""
+    the networks (so that their per-token rate limits hold for the whole deployment), the pollers of
+    networks without push, and the scheduler."""
     scheduler = start_scheduler(services)
-    notifier = Notifier(services, bot)
     try:
         async with asyncio.TaskGroup() as group:
-            group.create_task(notifier.run())
-            # Network actions run on the leader only, so that the per-token rate limits hold for the
-            # whole deployment, not per replica.
+            group.create_task(Outbox(services, services.workchat).run())
             group.create_task(executor_loop(services))
+            group.create_task(poll_loop(services))
             group.create_task(_connect_telegram(services, bot, dispatcher))
     finally:
         scheduler.shutdown(wait=False)

@@ -16,18 +16,18 @@ import asyncpg
 from bot.db import Database
 
 SYSTEM = "system"
-EXPORT_COLUMNS = ("id", "at", "actor", "actor_name", "action", "network", "community_id", "item_id",
+EXPORT_COLUMNS = ("id", "at", "actor", "actor_name", "action", "network", "account_id", "item_id",
                   "event_id", "original_text", "result", "detail")
 
 
 async def record(conn: asyncpg.Connection, *, actor: str, action: str, result: str,
-                 actor_name: str | None = None, network: str | None = None, community_id: int | None = None,
+                 actor_name: str | None = None, network: str | None = None, account_id: int | None = None,
                  item_id: int | None = None, event_id: str | None = None, original_text: str | None = None,
                  detail: dict[str, Any] | None = None) -> None:
     await conn.execute(
-        "INSERT INTO audit (actor, actor_name, action, network, community_id, item_id, event_id,"
+        "INSERT INTO audit (actor, actor_name, action, network, account_id, item_id, event_id,"
         " original_text, result, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        actor, actor_name, action, network, community_id, item_id, event_id, original_text, result,
+        actor, actor_name, action, network, account_id, item_id, event_id, original_text, result,
         detail or {},
     )
 

@@ -11,10 +11,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot import logs
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError
 
 
 def _config(args: argparse.Namespace) -> Config:
+    from bot.app import load_config
+
     return load_config(Path(args.config) if args.config else None)
 
 
@@ -47,12 +49,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from platforms.vk.config import VkCommunity
+
     config = _config(args)
-    for community in config.communities:
-        if community.confirmation is None:
-            print(f"VK community {community.group_id}: the confirmation string will be asked from VK"
+    for account in config.accounts:
+        if isinstance(account.settings, VkCommunity) and account.settings.confirmation is None:
+            print(f"VK community {account.id}: the confirmation string will be asked from VK"
                   " (set the server up with `gospablik vk setup`)")
-    print(f"Configuration is valid: {len(config.communities)} VK communities, {len(config.staff)} staff, "
+    vk = len(config.accounts_of("vk"))
+    ok = len(config.accounts_of("ok"))
+    print(f"Configuration is valid: {vk} VK communities, {ok} OK groups, {len(config.staff)} staff, "
           f"work chat {config.telegram.work_chat_id} ({config.telegram.mode}), "
           f"database: {'DATABASE_URL' if config.database_url else 'embedded in ' + str(config.data_dir)}")
     return 0
@@ -91,7 +97,7 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
-    from bot.feedback import export_jsonl
+    from bot.moderation.feedback import export_jsonl
 
     return _export(args, export_jsonl, "labelled examples")
 
@@ -107,37 +113,70 @@ def _output(path: str | None):  # type: ignore[no-untyped-def]
 
 def cmd_vk_setup(args: argparse.Namespace) -> int:
     """Sets up each community's Callback server through VK's API (the service must be running)."""
-    from bot.app import default_networks
-    from bot.networks import NetworkError
+    from bot.platform import PlatformError
+    from platforms.vk import VkPlatform
     from platforms.vk.setup import setup_callback
 
     config = _config(args)
     if not config.public_url:
         raise SystemExit("service.public_url is not set: VK must know where to send events")
-    communities = [c for c in config.communities if args.group_id in (None, c.group_id)]
+    communities = [a for a in config.accounts_of("vk") if args.group_id in (None, a.id)]
     if not communities:
-        raise SystemExit(f"community {args.group_id} is not in the configuration")
+        raise SystemExit(f"VK community {args.group_id} is not in the configuration")
 
     async def work() -> int:
-        vk = default_networks(config)["vk"]
+        vk = VkPlatform(config.accounts_of("vk"), config.networks["vk"])
         failed = 0
         try:
             for community in communities:
-                url = f"{config.public_url}/webhooks/vk/{community.group_id}"
+                url = f"{config.public_url}/webhooks/vk/{community.id}"
                 try:
-                    result = await setup_callback(vk, group_id=community.group_id, url=url,  # type: ignore[arg-type]
-                                                  secret=community.secret, api_version=config.vk_api_version)
-                except NetworkError as exc:
-                    print(f"{community.group_id}: {exc.for_card()}")
+                    result = await setup_callback(vk, group_id=community.id, url=url, secret=community.settings.secret,
+                                                  api_version=config.networks["vk"].api_version)
+                except PlatformError as exc:
+                    print(f"{community.id}: {exc.for_card()}")
                     failed += 1
                     continue
                 verb = "added" if result.created else "updated"
-                print(f"{community.group_id}: server {result.server_id} {verb} for {url}; VK status: {result.status}")
+                print(f"{community.id}: server {result.server_id} {verb} for {url}; VK status: {result.status}")
                 if result.status != "ok":
                     failed += 1
                     print("  VK could not confirm the address: is the service running and reachable there?")
         finally:
             await vk.close()
+        return 1 if failed else 0
+
+    return asyncio.run(work())
+
+
+def cmd_ok_setup(args: argparse.Namespace) -> int:
+    """Subscribes each OK group's messages webhook and removes stale subscriptions of ours."""
+    from bot.platform import PlatformError
+    from platforms.ok import OkPlatform
+    from platforms.ok.setup import setup_webhook
+
+    config = _config(args)
+    if not config.public_url:
+        raise SystemExit("service.public_url is not set: OK must know where to send messages")
+    groups = [a for a in config.accounts_of("ok") if args.group_id in (None, a.id) and a.settings.group_token]
+    if not groups:
+        raise SystemExit("no OK group with messages in the configuration" + (
+            f" matches {args.group_id}" if args.group_id else ""))
+
+    async def work() -> int:
+        ok = OkPlatform(config.accounts_of("ok"), config.networks["ok"])
+        failed = 0
+        try:
+            for group in groups:
+                try:
+                    report = await setup_webhook(ok.client, group, public_url=config.public_url, prune=args.prune)
+                except PlatformError as exc:
+                    print(f"{group.id}: {exc.for_card()}")
+                    failed += 1
+                    continue
+                print(f"{group.id}: " + report.describe())
+        finally:
+            await ok.close()
         return 1 if failed else 0
 
     return asyncio.run(work())
@@ -184,6 +223,13 @@ def parser() -> argparse.ArgumentParser:
                                         "moderation events (run it while the service is running)")
     setup.add_argument("--group-id", type=int, help="only this community (default: all)")
     setup.set_defaults(func=cmd_vk_setup)
+
+    okp = sub.add_parser("ok", help="OK group set-up").add_subparsers(dest="ok_command", required=True)
+    oksetup = okp.add_parser("setup", help="subscribe each group's messages webhook (/graph/me/subscribe) and remove"
+                                            " stale subscriptions of this service")
+    oksetup.add_argument("--group-id", type=int, help="only this group (default: all)")
+    oksetup.add_argument("--prune", action="store_true", help="also remove subscriptions to other addresses")
+    oksetup.set_defaults(func=cmd_ok_setup)
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     export = audit.add_parser("export", help="write the audit trail out")

@@ -1,7 +1,9 @@
 """Configuration: `gospablik.toml` for the shape of the deployment, the environment for secrets.
 
-Every problem is collected and reported at once, in plain words, so that an operator fixes the
-file in one pass instead of discovering errors one restart at a time.
+The core reads what is common (service, work chat, staff, and each account's name, topic and policy);
+each platform reads its own section (`[vk]`, `[ok]`) through a `SectionParser` that app assembly
+passes in. Every problem is collected and reported at once, in plain words, so that an operator
+fixes the file in one pass instead of discovering errors one restart at a time.
 """
 
 from __future__ import annotations
@@ -12,17 +14,16 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import LABELS, PolicyAction, Role
 
 DEFAULT_CONFIG_PATH = Path("gospablik.toml")
-VK_API_URL = "https://api.vk.ru/method/"
-VK_API_VERSION = "5.199"
 TELEGRAM_API = "https://api.telegram.org"
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+HUMAN_ONLY = frozenset({"insult", "illegal"})  # labels the regulation leaves to a person
 
 
 class ConfigError(Exception):
@@ -42,18 +43,20 @@ class LabelPolicy:
 
 
 @dataclass(frozen=True)
-class Community:
-    """One VK community (group) served by this instance."""
+class Account:
+    """One page served by this instance — a VK community, an OK group — named by (network, id)."""
 
-    group_id: int
+    network: str
+    id: int
     name: str
-    secret: str
-    confirmation: str | None  # None: fetched from VK's API when VK asks
-    group_token: str
-    user_token: str
-    topic_id: int | None = None
+    settings: Any = None  # the platform's own: credentials, secrets
+    topic_id: int | None = None  # forum topic of the work chat for this account's cards
     own_domains: tuple[str, ...] = ()
     policy: Mapping[str, LabelPolicy] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.network, self.id)
 
     def policy_for(self, label: str) -> LabelPolicy:
         return self.policy.get(label, LabelPolicy())
@@ -78,16 +81,15 @@ class TelegramConfig:
 
 @dataclass(frozen=True)
 class Config:
-    communities: tuple[Community, ...]
+    accounts: tuple[Account, ...]
     staff: tuple[StaffMember, ...]
     telegram: TelegramConfig
+    networks: Mapping[str, Any] = field(default_factory=dict)  # each platform's section-wide settings
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = None
     database_url: str | None = None
     data_dir: Path = Path("var")
-    vk_api_url: str = VK_API_URL
-    vk_api_version: str = VK_API_VERSION
     dry_run: bool = False
     log_format: str = "text"
     max_body_bytes: int = 1024 * 1024
@@ -97,11 +99,14 @@ class Config:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def community(self, group_id: int) -> Community | None:
-        for community in self.communities:
-            if community.group_id == group_id:
-                return community
+    def account(self, network: str, account_id: int) -> Account | None:
+        for account in self.accounts:
+            if account.network == network and account.id == account_id:
+                return account
         return None
+
+    def accounts_of(self, network: str) -> tuple[Account, ...]:
+        return tuple(a for a in self.accounts if a.network == network)
 
     def staff_member(self, user_id: int) -> StaffMember | None:
         for member in self.staff:
@@ -110,11 +115,12 @@ class Config:
         return None
 
 
-class _Reader:
+class Reader:
     """Reads typed values out of nested TOML tables, noting every problem with its dotted path."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], env: Mapping[str, str]) -> None:
         self.problems = problems
+        self.env = env
 
     def get(self, table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str,
             default: Any = None, required: bool = False) -> Any:
@@ -132,15 +138,38 @@ class _Reader:
             return default
         return value
 
+    def secret(self, name: str, why: str) -> str:
+        value = self.env.get(name, "").strip()
+        if not value:
+            self.problems.append(f"environment variable {name} is not set ({why})")
+        return value
 
-def _secret(env: Mapping[str, str], name: str, problems: list[str], why: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        problems.append(f"environment variable {name} is not set ({why})")
-    return value
+    def account(self, raw: Mapping[str, Any], where: str, *, network: str, account_id: int, default_name: str,
+                settings: Any, max_ban_days: int) -> Account:
+        """The fields every account has, whatever its network (`max_ban_days` 0: the network bans for good only)."""
+        domains = self.get(raw, "own_domains", list, where, [])
+        if not all(isinstance(d, str) for d in domains):
+            self.problems.append(f"{where}.own_domains: expected a list of domain names")
+            domains = []
+        return Account(
+            network=network, id=account_id, name=self.get(raw, "name", str, where, default_name),
+            settings=settings, topic_id=self.get(raw, "topic_id", int, where, None),
+            own_domains=tuple(d.lower() for d in domains),
+            policy=_policy(raw.get("policy"), f"{where}.policy", self.problems, max_ban_days),
+        )
 
 
-def _policy(raw: Any, where: str, problems: list[str]) -> dict[str, LabelPolicy]:
+class SectionParser(Protocol):
+    """A platform's reader of its own TOML section (`[vk]`, `[ok]`)."""
+
+    network: str
+
+    def parse_section(self, section: Mapping[str, Any], read: Reader, where: str) -> tuple[Any, list[Account]]:
+        """The section-wide settings and the accounts it lists; problems go to `read.problems`."""
+        ...
+
+
+def _policy(raw: Any, where: str, problems: list[str], max_ban_days: int) -> dict[str, LabelPolicy]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -148,11 +177,14 @@ def _policy(raw: Any, where: str, problems: list[str]) -> dict[str, LabelPolicy]
         return {}
     result: dict[str, LabelPolicy] = {}
     ban_days = raw.get("ban_days")
-    if ban_days is not None and (not isinstance(ban_days, int) or isinstance(ban_days, bool)
-                                 or not 1 <= ban_days <= 365):
-        problems.append(f"{where}.ban_days: expected 1 to 365 days (VK bans for a year at most; omit it for"
-                        f" a ban forever), got {ban_days!r}")
-        ban_days = None
+    if ban_days is not None:
+        if max_ban_days == 0:
+            problems.append(f"{where}.ban_days: this network blocks for good only; omit ban_days")
+            ban_days = None
+        elif not isinstance(ban_days, int) or isinstance(ban_days, bool) or not 1 <= ban_days <= max_ban_days:
+            problems.append(f"{where}.ban_days: expected 1 to {max_ban_days} days (the network's longest term;"
+                            f" omit it for a ban forever), got {ban_days!r}")
+            ban_days = None
     for label, value in raw.items():
         if label == "ban_days":
             continue
@@ -165,7 +197,7 @@ def _policy(raw: Any, where: str, problems: list[str]) -> dict[str, LabelPolicy]
             allowed = ", ".join(a.value for a in PolicyAction)
             problems.append(f"{where}.{label}: unknown action {value!r} (allowed: {allowed})")
             continue
-        if action is not PolicyAction.NOTIFY and label in ("insult", "illegal"):
+        if action is not PolicyAction.NOTIFY and label in HUMAN_ONLY:
             problems.append(
                 f"{where}.{label}: must be \"notify\" — the regulation leaves insults and unlawful "
                 "content to a person, never to an automatic action"
@@ -175,10 +207,10 @@ def _policy(raw: Any, where: str, problems: list[str]) -> dict[str, LabelPolicy]
     return result
 
 
-def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapping[str, SectionParser]) -> Config:
     """Builds a validated Config from parsed TOML and the environment, or raises ConfigError."""
     problems: list[str] = []
-    read = _Reader(problems)
+    read = Reader(problems, env)
 
     service = read.get(data, "service", dict, "", default={})
     host = read.get(service, "host", str, "service", "127.0.0.1")
@@ -197,6 +229,36 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     if log_format not in ("text", "json"):
         problems.append(f"service.log_format: expected \"text\" or \"json\", got {log_format!r}")
 
+    telegram = _telegram(read, data, public_url)
+    staff = _staff(read, data)
+
+    networks: dict[str, Any] = {}
+    accounts: list[Account] = []
+    for name in data:
+        if name not in sections and name not in ("service", "telegram", "staff"):
+            problems.append(f"[{name}]: unknown section (known networks: {', '.join(sections)})")
+    for name, parser in sections.items():
+        section = read.get(data, name, dict, "", default=None)
+        if section is None:
+            continue
+        settings, found = parser.parse_section(section, read, name)
+        networks[name] = settings
+        accounts += found
+    if not accounts:
+        problems.append("no page configured: list at least one [[vk.communities]] or [[ok.groups]]")
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        accounts=tuple(accounts), staff=tuple(staff), telegram=telegram, networks=networks,
+        host=host, port=port, public_url=public_url.rstrip("/") if public_url else None,
+        database_url=env.get("DATABASE_URL") or None, data_dir=data_dir, dry_run=dry_run,
+        log_format=log_format, timezone=timezone,
+    )
+
+
+def _telegram(read: Reader, data: Mapping[str, Any], public_url: str | None) -> TelegramConfig:
+    problems = read.problems
     tg = read.get(data, "telegram", dict, "", default=None)
     if tg is None:
         problems.append("[telegram]: section missing (the work chat is required)")
@@ -210,10 +272,10 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     per_minute = read.get(tg, "messages_per_minute", int, "telegram", 20)
     if per_minute < 1:
         problems.append("telegram.messages_per_minute: must be at least 1")
-    bot_token = _secret(env, "TELEGRAM_BOT_TOKEN", problems, "the work-chat bot's token from @BotFather")
+    bot_token = read.secret("TELEGRAM_BOT_TOKEN", "the work-chat bot's token from @BotFather")
     if bot_token and not _BOT_TOKEN_RE.match(bot_token):
         problems.append("TELEGRAM_BOT_TOKEN: does not look like a bot token (digits:letters)")
-    webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+    webhook_secret = read.env.get("TELEGRAM_WEBHOOK_SECRET") or None
     if mode == "webhook":
         if not public_url:
             problems.append("service.public_url: required when telegram.mode = \"webhook\"")
@@ -221,12 +283,17 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             problems.append("environment variable TELEGRAM_WEBHOOK_SECRET is not set (required in webhook mode)")
     if webhook_secret and not _WEBHOOK_SECRET_RE.match(webhook_secret):
         problems.append("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and - only")
+    return TelegramConfig(bot_token=bot_token, work_chat_id=work_chat_id,
+                          api_base=read.get(tg, "api_base", str, "telegram", TELEGRAM_API), mode=mode,
+                          webhook_secret=webhook_secret, messages_per_minute=per_minute)
 
+
+def _staff(read: Reader, data: Mapping[str, Any]) -> list[StaffMember]:
     staff: list[StaffMember] = []
     for i, raw in enumerate(read.get(data, "staff", list, "", default=[])):
         where = f"staff[{i}]"
         if not isinstance(raw, dict):
-            problems.append(f"{where}: expected a table with user_id, name, role")
+            read.problems.append(f"{where}: expected a table with user_id, name, role")
             continue
         user_id = read.get(raw, "user_id", int, where, 0, required=True)
         name = read.get(raw, "name", str, where, "", required=True)
@@ -234,83 +301,18 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         try:
             role = Role(role_raw)
         except ValueError:
-            problems.append(f"{where}.role: unknown role {role_raw!r} (allowed: {', '.join(r.value for r in Role)})")
+            allowed = ", ".join(r.value for r in Role)
+            read.problems.append(f"{where}.role: unknown role {role_raw!r} (allowed: {allowed})")
             continue
         if user_id:
             staff.append(StaffMember(user_id=user_id, name=name, role=role))
     if not any(m.role.can_moderate for m in staff):
-        problems.append("[[staff]]: nobody has a moderating role — no one could press the buttons")
-
-    vk = read.get(data, "vk", dict, "", default={})
-    vk_api_url = read.get(vk, "api_url", str, "vk", VK_API_URL)
-    if not vk_api_url.endswith("/"):
-        vk_api_url += "/"
-    communities: list[Community] = []
-    seen: set[int] = set()
-    raw_communities = read.get(vk, "communities", list, "vk", default=[])
-    if not raw_communities:
-        problems.append("[[vk.communities]]: no VK community configured")
-    for i, raw in enumerate(raw_communities):
-        where = f"vk.communities[{i}]"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: expected a table")
-            continue
-        group_id = read.get(raw, "group_id", int, where, 0, required=True)
-        if group_id < 0:
-            problems.append(f"{where}.group_id: a community's id is positive here (write {-group_id})")
-            group_id = -group_id
-        if group_id in seen:
-            problems.append(f"{where}.group_id: {group_id} is listed twice")
-        seen.add(group_id)
-        name = read.get(raw, "name", str, where, f"club{group_id}")
-        topic_id = read.get(raw, "topic_id", int, where, None)
-        domains = read.get(raw, "own_domains", list, where, [])
-        if not all(isinstance(d, str) for d in domains):
-            problems.append(f"{where}.own_domains: expected a list of domain names")
-            domains = []
-        # Without a configured string the service asks VK for it (groups.getCallbackConfirmationCode),
-        # which fits servers set up through the API, as `gospablik vk setup` does.
-        confirmation = env.get(f"VK_CONFIRMATION_{group_id}") or read.get(raw, "confirmation", str, where, "") or None
-        communities.append(Community(
-            group_id=group_id,
-            name=name,
-            secret=_secret(env, f"VK_SECRET_{group_id}", problems, "the Callback API secret key"),
-            confirmation=confirmation,
-            group_token=_secret(env, f"VK_GROUP_TOKEN_{group_id}", problems, "the community's access token"),
-            user_token=_secret(env, f"VK_USER_TOKEN_{group_id}", problems,
-                               "an administrator's user token, needed for deletions and bans"),
-            topic_id=topic_id,
-            own_domains=tuple(d.lower() for d in domains),
-            policy=_policy(raw.get("policy"), f"{where}.policy", problems),
-        ))
-
-    if problems:
-        raise ConfigError(problems)
-    return Config(
-        communities=tuple(communities),
-        staff=tuple(staff),
-        telegram=TelegramConfig(
-            bot_token=bot_token,
-            work_chat_id=work_chat_id,
-            api_base=read.get(tg, "api_base", str, "telegram", TELEGRAM_API),
-            mode=mode,
-            webhook_secret=webhook_secret,
-            messages_per_minute=per_minute,
-        ),
-        host=host,
-        port=port,
-        public_url=public_url.rstrip("/") if public_url else None,
-        database_url=env.get("DATABASE_URL") or None,
-        data_dir=data_dir,
-        vk_api_url=vk_api_url,
-        vk_api_version=read.get(vk, "api_version", str, "vk", VK_API_VERSION),
-        dry_run=dry_run,
-        log_format=log_format,
-        timezone=timezone,
-    )
+        read.problems.append("[[staff]]: nobody has a moderating role — no one could press the buttons")
+    return staff
 
 
-def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+def load_config(path: Path | None, env: Mapping[str, str] | None,
+                sections: Mapping[str, SectionParser]) -> Config:
     """Reads the TOML file (default `gospablik.toml`, or $GOSPABLIK_CONFIG) and the environment."""
     env = os.environ if env is None else env
     path = path or Path(env.get("GOSPABLIK_CONFIG", DEFAULT_CONFIG_PATH))
@@ -320,4 +322,4 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         raise ConfigError([f"{path}: file not found (copy deploy/gospablik.example.toml and edit it)"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    return parse_config(data, env)
+    return parse_config(data, env, sections)

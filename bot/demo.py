@@ -1,15 +1,19 @@
 """`gospablik demo`: the whole service offline, on one port, for a newcomer's browser.
 
-The real service (the same `build_app` as production) runs between the VK and Telegram emulators,
-which are mounted on the same server: VK's API under /emulators/vk, Telegram's Bot API under
-/emulators/telegram, and the page at /sandbox shows the community wall beside the work chat.
+The real service (the same `build_app` as production) runs between the emulators, which are mounted on
+the same server: VK's API under /emulators/vk, OK's under /emulators/ok, Telegram's Bot API under
+/emulators/telegram; the page at /sandbox shows the VK community and the OK group beside the work chat.
+A persistent demo keeps the emulated pages next to its database (`emulators.json`), so after a restart
+old cards still point at the comments they were drawn for and no id is handed out twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import secrets
 import tempfile
 import webbrowser
@@ -18,132 +22,249 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.config import Community, Config, LabelPolicy, StaffMember, TelegramConfig
+from bot.config import Account, Config, LabelPolicy, StaffMember, TelegramConfig
 from bot.domain import PolicyAction, Role
-from bot.services import SERVICES
+from handlers.context import SERVICES
+from platforms.ok.config import OkGroup, OkSettings
+from platforms.vk.config import VkCommunity, VkSettings
 
 log = logging.getLogger(__name__)
 
 GROUP_ID = 229000001
+OK_GROUP_ID = 70000000000001
 WORK_CHAT = -1001002003004
 ADMIN_USER = 100500
+OK_ADMIN_USER = "575000000099"
 OUTSIDER = 700700
 STAFF = (
     StaffMember(111111, "Мария Захарова", Role.MODERATOR),
     StaffMember(222222, "Ольга Котова", Role.ADMIN),
     StaffMember(333333, "Пётр Иванов", Role.VIEWER),
 )
+NAME = "Администрация Октябрьского района"
 CITIZENS = {51234567: ("Иван", "Петров"), 60011122: ("Анна", "Смирнова"), 70022233: ("Сергей", "Волков"),
             80033344: ("Крипто", "Заработок")}
+OK_CITIZENS = {"575000000001": ("Галина", "Орлова"), "575000000002": ("Николай", "Седов"),
+               "575000000003": ("Быстрый", "Кредит")}
 POSTS = (
     "График приёма граждан на декабрь: глава района принимает по вторникам с 10:00 до 13:00.",
     "Начинаем ремонт дороги на ул. Ленина. Просим водителей объезжать участок по ул. Садовой.",
 )
+OK_TOPICS = ("Открыт новый каток в парке Победы: вход свободный, прокат коньков — 150 ₽ в час.",)
 SEED_COMMENTS = (
     (51234567, "Когда отремонтируют дорогу на ул. Ленина? Уже третий год обещаете."),
     (60011122, "Спасибо за субботник, во дворе стало чисто!"),
     (80033344, "Заработок от 5000 в день без вложений! Пиши в телеграм @easy_money_bot"),
 )
+OK_SEED_COMMENTS = (
+    ("575000000001", "Спасибо! А до скольки работает каток по выходным?"),
+    ("575000000003", "Займ без отказа за 5 минут, пиши в личку, ставка 0%!!!"),
+)
+STATE_FILE = "emulators.json"
 
 
 def demo_config(*, host: str, port: int, data_dir: Path) -> tuple[Config, dict[str, str]]:
     base = f"http://{host}:{port}"
-    secrets_ = {"secret": secrets.token_urlsafe(16), "confirmation": secrets.token_hex(4),
-                "group_token": "vk1.a." + secrets.token_urlsafe(24), "user_token": "vk1.a." + secrets.token_urlsafe(24),
-                "bot_token": f"7000000001:{secrets.token_urlsafe(24)}", "webhook": secrets.token_urlsafe(16)}
+    keys = {"secret": secrets.token_urlsafe(16), "confirmation": secrets.token_hex(4),
+            "group_token": "vk1.a." + secrets.token_urlsafe(24), "user_token": "vk1.a." + secrets.token_urlsafe(24),
+            "bot_token": f"7000000001:{secrets.token_urlsafe(24)}", "webhook": secrets.token_urlsafe(16),
+            "ok_app_key": "CBA" + secrets.token_hex(6).upper(), "ok_app_secret": secrets.token_hex(12).upper(),
+            "ok_access_token": "-s-" + secrets.token_urlsafe(30), "ok_group_token": "tkn1" + secrets.token_urlsafe(24),
+            "ok_webhook": secrets.token_urlsafe(18)}
+    vk = Account(network="vk", id=GROUP_ID, name=NAME, own_domains=("admokt.ru",),
+                 policy={"spam": LabelPolicy(PolicyAction.NOTIFY)},
+                 settings=VkCommunity(secret=keys["secret"], confirmation=keys["confirmation"],
+                                      group_token=keys["group_token"], user_token=keys["user_token"]))
+    ok = Account(network="ok", id=OK_GROUP_ID, name=NAME, own_domains=("admokt.ru",),
+                 settings=OkGroup(access_token=keys["ok_access_token"], group_token=keys["ok_group_token"],
+                                  webhook_secret=keys["ok_webhook"]))
     config = Config(
-        communities=(Community(
-            group_id=GROUP_ID, name="Администрация Октябрьского района", secret=secrets_["secret"],
-            confirmation=secrets_["confirmation"], group_token=secrets_["group_token"],
-            user_token=secrets_["user_token"], own_domains=("admokt.ru",),
-            policy={"spam": LabelPolicy(PolicyAction.NOTIFY)},
-        ),),
+        accounts=(vk, ok),
         staff=STAFF,
-        telegram=TelegramConfig(bot_token=secrets_["bot_token"], work_chat_id=WORK_CHAT,
+        telegram=TelegramConfig(bot_token=keys["bot_token"], work_chat_id=WORK_CHAT,
                                 api_base=f"{base}/emulators/telegram", mode="webhook",
-                                webhook_secret=secrets_["webhook"], messages_per_minute=20),
+                                webhook_secret=keys["webhook"], messages_per_minute=20),
+        networks={"vk": VkSettings(api_url=f"{base}/emulators/vk/method/"),
+                  "ok": OkSettings(application_key=keys["ok_app_key"], application_secret=keys["ok_app_secret"],
+                                   api_url=f"{base}/emulators/ok/", poll_interval=2.0, backfill=True)},
         host=host, port=port, public_url=base, database_url=None, data_dir=data_dir,
-        vk_api_url=f"{base}/emulators/vk/method/",
     )
-    return config, secrets_
+    return config, keys
 
 
-def build_demo_app(config: Config) -> tuple[web.Application, Any]:
+def _load_states(path: Path | None) -> dict[str, Any]:
+    if path is None or not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("cannot read the saved emulator state %s (%s); starting the pages afresh", path, exc)
+        return {}
+
+
+class Emulators:
+    """The emulated VK community, OK group and Telegram work chat, with the senders that push to the service."""
+
+    def __init__(self, config: Config, keys: dict[str, str], state_path: Path | None) -> None:
+        from bot.sandbox.ok_api import OkEmulator
+        from bot.sandbox.ok_state import OkState
+        from bot.sandbox.ok_webhook import OkWebhookSender
+        from bot.sandbox.telegram_api import TelegramEmulator
+        from bot.sandbox.vk_api import VkEmulator
+        from bot.sandbox.vk_callback import CallbackSender
+        from bot.sandbox.vk_state import VkState
+
+        self.state_path = state_path
+        saved = _load_states(state_path)
+        self.fresh = not saved
+        vk_account = config.account("vk", GROUP_ID)
+        ok_account = config.account("ok", OK_GROUP_ID)
+        assert vk_account is not None and ok_account is not None
+        community: VkCommunity = vk_account.settings
+        self.vk = VkEmulator(group_id=GROUP_ID, group_token=community.group_token, user_token=community.user_token,
+                             admin_user_id=ADMIN_USER, group_name=NAME)
+        if "vk" in saved:
+            self.vk.state = VkState.from_json(saved["vk"])
+        self.vk.confirmation_code = community.confirmation or ""
+        group: OkGroup = ok_account.settings
+        settings: OkSettings = config.networks["ok"]
+        self.ok = OkEmulator(group_id=str(OK_GROUP_ID), group_name=NAME, application_key=settings.application_key,
+                             application_secret_key=settings.application_secret, user_token=group.access_token,
+                             group_token=group.group_token or "", admin_user_id=OK_ADMIN_USER,
+                             state=OkState.from_json(saved["ok"]) if "ok" in saved else None)
+        if self.fresh:
+            for user_id, (first, last) in CITIZENS.items():
+                self.vk.add_user(user_id, first, last)
+            for text in POSTS:
+                self.vk.add_post(text)
+            for ok_user, (first, last) in OK_CITIZENS.items():
+                self.ok.add_user(ok_user, first, last)
+            for text in OK_TOPICS:
+                self.ok.add_topic(text)
+        # The emulated Telegram enforces the same per-group limit the service is configured to respect.
+        self.telegram = TelegramEmulator(token=config.telegram.bot_token,
+                                         messages_per_minute=config.telegram.messages_per_minute)
+        self.telegram.add_chat(WORK_CHAT, "Модерация госпабликов")
+        for member in STAFF:
+            first, _, last = member.name.partition(" ")
+            self.telegram.add_user(member.user_id, first, last or None)
+        self.telegram.add_user(OUTSIDER, "Случайный", "Участник")
+        self.callback_url = f"{config.public_url}/webhooks/vk/{GROUP_ID}"
+        self.vk_sender = CallbackSender(url=self.callback_url, group_id=GROUP_ID, secret=community.secret)
+        self.ok_sender = OkWebhookSender(self.ok)
+
+    def save(self) -> None:
+        """Writes the pages next to the database (atomically), so a restart continues where this left off."""
+        if self.state_path is None:
+            return
+        data = json.dumps({"vk": self.vk.state.to_json(), "ok": self.ok.state.to_json()}, ensure_ascii=False)
+        temporary = self.state_path.with_suffix(".tmp")
+        temporary.write_text(data, encoding="utf-8")
+        os.replace(temporary, self.state_path)
+
+    async def close(self) -> None:
+        await self.vk_sender.close()
+        await self.ok_sender.close()
+
+
+def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
+                   state_path: Path | None = None) -> tuple[web.Application, Emulators]:
     from bot.app import build_app
     from bot.sandbox.control import SandboxInfo, sandbox_app
-    from bot.sandbox.telegram_api import TelegramEmulator
-    from bot.sandbox.vk_api import VkEmulator
-    from bot.sandbox.vk_callback import CallbackSender
+    from bot.sandbox.control_ok import OkInfo
+    from platforms.ok.setup import webhook_url
 
-    community = config.communities[0]
-    vk = VkEmulator(group_id=GROUP_ID, group_token=community.group_token, user_token=community.user_token,
-                    admin_user_id=ADMIN_USER, group_name=community.name)
-    vk.confirmation_code = community.confirmation
-    for user_id, (first, last) in CITIZENS.items():
-        vk.add_user(user_id, first, last)
-    for text in POSTS:
-        vk.add_post(text)
-    # The emulated Telegram enforces the same per-group limit the service is configured to respect.
-    telegram = TelegramEmulator(token=config.telegram.bot_token,
-                                messages_per_minute=config.telegram.messages_per_minute)
-    telegram.add_chat(WORK_CHAT, "Модерация госпабликов")
-    for member in STAFF:
-        first, _, last = member.name.partition(" ")
-        telegram.add_user(member.user_id, first, last or None)
-    telegram.add_user(OUTSIDER, "Случайный", "Участник")
-    callback_url = f"{config.public_url}/webhooks/vk/{GROUP_ID}"
-    sender = CallbackSender(url=callback_url, group_id=GROUP_ID, secret=community.secret)
+    emulators = Emulators(config, keys or {}, state_path)
+    vk_account = config.account("vk", GROUP_ID)
+    ok_account = config.account("ok", OK_GROUP_ID)
+    assert vk_account is not None and ok_account is not None
+    community: VkCommunity = vk_account.settings
     info = SandboxInfo(
-        group_id=GROUP_ID, callback_url=callback_url, secret=community.secret,
-        confirmation=community.confirmation, work_chat_id=WORK_CHAT,
+        group_id=GROUP_ID, callback_url=emulators.callback_url, secret=community.secret,
+        confirmation=community.confirmation or "", work_chat_id=WORK_CHAT,
         staff=[{"user_id": m.user_id, "name": m.name, "role": m.role.value} for m in STAFF],
         outsider_user_id=OUTSIDER,
     )
+    assert config.public_url is not None
+    ok_info = OkInfo(group_id=str(OK_GROUP_ID), webhook_url=webhook_url(config.public_url, ok_account),
+                     poll_interval=config.networks["ok"].poll_interval)
     app = build_app(config)
-    app.add_subapp("/emulators/vk", vk.app)
-    app.add_subapp("/emulators/telegram", telegram.app)
-    app.add_subapp("/sandbox", sandbox_app(vk=vk, sender=sender, telegram=telegram, info=info))
+    app.add_subapp("/emulators/vk", emulators.vk.app)
+    app.add_subapp("/emulators/ok", emulators.ok.app)
+    app.add_subapp("/emulators/telegram", emulators.telegram.app)
+    app.add_subapp("/sandbox", sandbox_app(vk=emulators.vk, sender=emulators.vk_sender, telegram=emulators.telegram,
+                                           info=info, ok=emulators.ok, ok_sender=emulators.ok_sender,
+                                           ok_info=ok_info))
 
     async def index(_request: web.Request) -> web.Response:
         raise web.HTTPFound("/sandbox/")
 
     app.router.add_get("/", index)
 
-    async def close_sender(_app: web.Application) -> None:
-        await sender.close()
+    async def save_after_change(request: web.Request, _response: web.StreamResponse) -> None:
+        if request.method != "GET" and request.path.startswith(("/emulators/vk", "/emulators/ok", "/sandbox/api")):
+            emulators.save()
 
-    app.on_cleanup.append(close_sender)
-    return app, (vk, telegram, sender)
+    async def close(_app: web.Application) -> None:
+        emulators.save()
+        await emulators.close()
+
+    app.on_response_prepare.append(save_after_change)
+    app.on_cleanup.append(close)
+    return app, emulators
 
 
 async def _redraw_cards(app: web.Application) -> None:
     """The emulated chat lives in memory; after a restart, draw every stored card into it again."""
-    await app[SERVICES].db.execute("UPDATE cards SET message_id = NULL, sent_revision = 0")
+    await app[SERVICES].db.execute("UPDATE cards SET message_id = NULL, sent_revision = 0, in_digest = false")
     app[SERVICES].cards_ready.set()
 
 
-async def _seed(app: web.Application, vk: Any, telegram: Any, sender: Any) -> None:
+async def _subscribe_ok(app: web.Application) -> None:
+    """What `gospablik ok setup` does in production: subscribe the group's messages webhook."""
+    from platforms.ok import OkPlatform
+    from platforms.ok.setup import setup_webhook
+
+    services = app[SERVICES]
+    platform = services.platform("ok")
+    assert isinstance(platform, OkPlatform)
+    account = services.account("ok", OK_GROUP_ID)
+    assert account is not None and services.config.public_url is not None
+    await setup_webhook(platform.client, account, public_url=services.config.public_url)
+
+
+async def _seed(emulators: Emulators) -> None:
     """A few comments so that the chat is not empty; fixed event ids make a second run a no-op."""
     for _ in range(200):
-        if any(method == "setWebhook" for method, _p in telegram.calls):
+        if any(method == "setWebhook" for method, _p in emulators.telegram.calls):
             break
         await asyncio.sleep(0.05)
+    vk = emulators.vk
     post_id = vk.snapshot()["posts"][0]["id"]
     for number, (author, text) in enumerate(SEED_COMMENTS, start=1):
         obj = {"id": number, "from_id": author, "date": 1767600000 + number * 60, "text": text, "post_id": post_id,
                "owner_id": -GROUP_ID, "post_owner_id": -GROUP_ID, "parents_stack": [], "attachments": []}
         vk.record_event_object("wall_reply_new", obj)
-        await sender.deliver("wall_reply_new", obj, event_id=f"{number:040x}")
+        await emulators.vk_sender.deliver("wall_reply_new", obj, event_id=f"{number:040x}")
+    for author, text in OK_SEED_COMMENTS:
+        emulators.ok.add_comment(None, author, text)
+    emulators.save()
 
 
 async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, open_browser: bool) -> int:
     with contextlib.ExitStack() as stack:
         if ephemeral:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gospablik-demo-")))
-        config, _ = demo_config(host=host, port=port, data_dir=data_dir)
-        app, (vk, telegram, sender) = build_demo_app(config)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config, keys = demo_config(host=host, port=port, data_dir=data_dir)
+        app, emulators = build_demo_app(config, keys, state_path=data_dir / STATE_FILE)
         runner = web.AppRunner(app, handle_signals=True)
         await runner.setup()
+        if emulators.fresh:
+            # New pages, so nothing in an old database may point at them: a card's «Удалить» would act on
+            # whatever comment now has its old id.
+            await app[SERVICES].db.execute(
+                "TRUNCATE events, items, cards, buttons, actions, bans, tombstones, feedback, polls, poll_cursors")
         await _redraw_cards(app)
         site = web.TCPSite(runner, host, port)
         try:
@@ -154,9 +275,10 @@ async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, ope
             return 1
         url = f"http://{host}:{port}/sandbox/"
         print(f"\n  gospablik demo is running: {url}\n"
-              f"  VK wall on the left, the Telegram work chat on the right. Ctrl+C stops it.\n"
+              f"  VK and OK pages on the left, the Telegram work chat on the right. Ctrl+C stops it.\n"
               f"  Database: {'throwaway' if ephemeral else data_dir / 'pgdata'}\n", flush=True)
-        seeding = asyncio.create_task(_seed(app, vk, telegram, sender))
+        await _subscribe_ok(app)
+        seeding = asyncio.create_task(_seed(emulators)) if emulators.fresh else None
         if open_browser:
             with contextlib.suppress(Exception):
                 webbrowser.open(url)
@@ -165,6 +287,7 @@ async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, ope
         except asyncio.CancelledError:
             pass
         finally:
-            seeding.cancel()
+            if seeding is not None:
+                seeding.cancel()
             await runner.cleanup()
     return 0

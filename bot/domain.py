@@ -1,13 +1,14 @@
-"""The words of the domain: what citizens write, what staff decide, what the service does.
+"""The words of the domain: what citizens write, what staff decide, what the service can do about it.
 
-The core speaks these dataclasses only; network packages translate their wire formats into them,
-so that neither vkbottle nor aiogram types leak into moderation logic.
+The core speaks these dataclasses only. A platform package (`platforms/<network>/`) translates its
+wire formats into them, and says through `KindSpec` what each kind of item is and what the network
+lets us do with it, so that no moderation rule has to know which network an item came from.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,31 +31,13 @@ class PolicyAction(enum.StrEnum):
     AUTO_DELETE_AND_BAN = "auto_delete_and_ban"
 
 
-class ItemKind(enum.StrEnum):
-    WALL_COMMENT = "wall_comment"
-    BOARD_COMMENT = "board_comment"
-    PHOTO_COMMENT = "photo_comment"
-    VIDEO_COMMENT = "video_comment"
-    MARKET_COMMENT = "market_comment"
-    MESSAGE = "message"
-
-    @property
-    def is_comment(self) -> bool:
-        return self is not ItemKind.MESSAGE
-
-    @property
-    def can_reply(self) -> bool:
-        """Kinds the community can answer from the work chat."""
-        return self in (ItemKind.WALL_COMMENT, ItemKind.MESSAGE)
-
-
 class ItemStatus(enum.StrEnum):
     """Where an item stands; the card is drawn from this."""
 
     OPEN = "open"  # waiting for a person
     APPROVED = "approved"  # kept ("Оставить") or, for messages, handled ("Обработано")
     DELETED = "deleted"  # deleted by us
-    BANNED = "banned"  # deleted by us and its author banned
+    BANNED = "banned"  # its author restricted by us (and the item deleted, where it can be)
     REMOVED = "removed"  # deleted on the network by someone else
 
 
@@ -69,14 +52,41 @@ class Action(enum.StrEnum):
     REPLY = "reply"
 
 
-class BanReason(enum.IntEnum):
-    """VK's `groups.ban` reason codes."""
+class Capability(enum.StrEnum):
+    """What a network lets the service do with one kind of item through its API.
 
-    OTHER = 0
-    SPAM = 1
-    ABUSE = 2
-    PROFANITY = 3
-    FLOOD = 4
+    A ban of an item that can be deleted always deletes it too: a restricted author's offending
+    comment never stays up.
+    """
+
+    DELETE = "delete"
+    RESTORE = "restore"
+    BAN = "ban"
+    UNBAN = "unban"
+    REPLY = "reply"
+
+
+NETWORK_ACTIONS = {Action.DELETE: Capability.DELETE, Action.RESTORE: Capability.RESTORE, Action.BAN: Capability.BAN,
+                   Action.UNBAN: Capability.UNBAN, Action.REPLY: Capability.REPLY}
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One kind of item as its platform describes it: the words for the card and what can be done."""
+
+    name_ru: str  # "комментарий к записи"
+    noun_ru: str  # "Комментарий" — the subject of "… удалён", "… восстановлен"
+    neuter: bool = False  # "Сообщение удалено" rather than "Комментарий удалён"
+    conversation: bool = False  # a private dialogue with the page, not a public comment
+    can: frozenset[Capability] = frozenset()
+    ban_deletes_only: bool = False  # the network blocks an author only by deleting their item (OK)
+
+    def allows(self, capability: Capability) -> bool:
+        return capability in self.can
+
+    def past(self, masculine: str, neuter: str) -> str:
+        """'Комментарий удалён' / 'Сообщение удалено': the participle agreeing with the noun."""
+        return f"{self.noun_ru} {neuter if self.neuter else masculine}"
 
 
 @dataclass(frozen=True)
@@ -90,9 +100,9 @@ class ItemDraft:
     """An item as a network reported it: enough to store it, judge it and act on it later."""
 
     network: str
-    community_id: int
-    kind: ItemKind
-    ext_id: str  # unique within (network, community, kind)
+    account_id: int
+    kind: str  # one of the platform's kinds
+    ext_id: str  # unique within (network, account, kind)
     author: Author
     text: str
     created_at: datetime
@@ -102,13 +112,21 @@ class ItemDraft:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A line on the card, stored as a code with parameters and worded only when the card is drawn."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Item:
     """A stored item with its moderation state."""
 
     id: int
     network: str
-    community_id: int
-    kind: ItemKind
+    account_id: int
+    kind: str
     ext_id: str
     author: Author
     text: str
@@ -118,16 +136,24 @@ class Item:
     attachments: tuple[str, ...]
     status: ItemStatus
     verdict: dict[str, Any] | None
-    revision: int
+    decision: str | None = None  # what was decided last: an Action's value, "handled" or "removed"
     decided_by: str | None = None
     decided_at: datetime | None = None
-    decision: str | None = None
-    note: str | None = None  # a line shown on the card: an error, an outside change, an auto action
+    ban_days: int | None = None  # with decision "ban": the term; None = forever
+    removed_by: int | None = None  # with decision "removed": who deleted it on the network, if known
+    note: Note | None = None
     edited: bool = False
+    busy: bool = False  # an action is under way on the network
+    menu: str | None = None  # a sub-menu open on the card ("ban")
+    decision_seq: int = 1
 
     @property
     def labels(self) -> tuple[str, ...]:
         return tuple((self.verdict or {}).get("labels", ()))
+
+    @property
+    def account(self) -> tuple[str, int]:
+        return (self.network, self.account_id)
 
 
 # --- what a network event means for us ---------------------------------------------------------
@@ -146,8 +172,8 @@ class ItemGone:
     """An item was deleted on the network."""
 
     network: str
-    community_id: int
-    kind: ItemKind
+    account_id: int
+    kind: str
     ext_id: str
     deleter_id: int | None = None
 
@@ -155,7 +181,7 @@ class ItemGone:
 @dataclass(frozen=True)
 class AuthorBlocked:
     network: str
-    community_id: int
+    account_id: int
     user_id: int
     admin_id: int | None
     until: datetime | None
@@ -166,7 +192,7 @@ class AuthorBlocked:
 @dataclass(frozen=True)
 class AuthorUnblocked:
     network: str
-    community_id: int
+    account_id: int
     user_id: int
     admin_id: int | None
     expired: bool = False
@@ -180,4 +206,3 @@ class Ignored:
 
 
 NetworkEvent = ItemSeen | ItemGone | AuthorBlocked | AuthorUnblocked | Ignored
-

@@ -1,4 +1,4 @@
-"""The running service's parts, handed to transport handlers through the aiohttp app."""
+"""The running service's parts, handed to workers and transport handlers."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from bot.config import Config
+from bot.config import Account, Config
 from bot.db import Database
-from bot.networks import Network
+from bot.platform import Platform
+from bot.workchat.chat import WorkChat
+from bot.workchat.subjects import SubjectType
 
 if TYPE_CHECKING:
     from bot.classifier import Classifier
@@ -20,15 +20,18 @@ if TYPE_CHECKING:
 class Services:
     config: Config
     db: Database
-    networks: dict[str, Network]
+    platforms: dict[str, Platform]
+    workchat: WorkChat
     classifier: Classifier
+    subjects: dict[str, SubjectType] = field(default_factory=dict)
     # In-process wake-ups; LISTEN/NOTIFY carries the same signal between replicas.
     events_ready: asyncio.Event = field(default_factory=asyncio.Event)
     cards_ready: asyncio.Event = field(default_factory=asyncio.Event)
     actions_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    polls_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def network(self, name: str) -> Network:
-        return self.networks[name]
+    def platform(self, network: str) -> Platform:
+        return self.platforms[network]
 
-
-SERVICES = web.AppKey("services", Services)
+    def account(self, network: str, account_id: int) -> Account | None:
+        return self.config.account(network, account_id)

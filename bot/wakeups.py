@@ -7,19 +7,20 @@ import logging
 
 import asyncpg
 
-from bot import actions, inbox
+from bot.executor import ACTIONS
+from bot.moderation.inbox import EVENTS
 from bot.services import Services
+from bot.workchat.outbox import OUTBOX
 
 log = logging.getLogger(__name__)
-CARDS_CHANNEL = "gospablik_cards"
 
 
 async def listen(services: Services, *, reconnect_after: float = 5.0) -> None:
     """Keeps a LISTEN connection open and turns notifications into in-process events."""
     channels = {
-        inbox.WAKE_CHANNEL: services.events_ready,
-        actions.WAKE_CHANNEL: services.actions_ready,
-        CARDS_CHANNEL: services.cards_ready,
+        EVENTS.channel: services.events_ready,
+        ACTIONS.channel: services.actions_ready,
+        OUTBOX.channel: services.cards_ready,
     }
 
     def on_notify(_conn: object, _pid: int, channel: str, _payload: str) -> None:

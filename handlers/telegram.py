@@ -1,8 +1,8 @@
-"""Where a button press enters: the aiogram router of the work chat.
+"""Where a button press and a reply to a card enter: the aiogram router of the work chat.
 
-Thin on purpose: it checks that the press comes from the work chat, hands the opaque token and the
-presser to `bot.decisions.press`, and answers the callback query with what that returns. A text
-reply to a card goes to `bot.replies.submit`.
+Thin on purpose: it checks that the update comes from the work chat, hands the opaque token and the
+presser to `bot.workchat.press.press` (a reply to `bot.moderation.replies.submit`), and answers through
+the work chat with what those return.
 """
 
 from __future__ import annotations
@@ -12,41 +12,47 @@ import logging
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot import replies
 from bot.db import DatabaseUnavailable
-from bot.decisions import INVALID, Answer, Presser, press
-from bot.notifier import BUTTON_PREFIX
+from bot.moderation import replies
 from bot.services import Services
+from bot.workchat.chat import BUTTON_PREFIX, WorkChatError
+from bot.workchat.press import INVALID, UNAVAILABLE, Presser, press
+from bot.workchat.subjects import Answer
 
 log = logging.getLogger(__name__)
+
 
 def build_router(work_chat: int) -> Router:
     """A fresh router per dispatcher (aiogram lets a router have only one parent).
 
-    The running `Services` reach the handler through the dispatcher's workflow data.
+    The running `Services` reach the handlers through the dispatcher's workflow data.
     """
     router = Router(name="work_chat")
+
+    async def answer(services: Services, query: CallbackQuery, reply: Answer) -> None:
+        try:
+            await services.workchat.answer_press(query.id, reply.text, alert=reply.alert)
+        except WorkChatError as exc:  # "query is too old": the presser waited too long; nothing to undo
+            log.warning("cannot answer press %s: %s", query.id, exc)
 
     @router.callback_query(F.data.startswith(BUTTON_PREFIX))
     async def on_press(query: CallbackQuery, services: Services) -> None:
         message = query.message
         if message is None or message.chat.id != work_chat:
-            await query.answer(INVALID.text, show_alert=True)
+            await answer(services, query, INVALID)
             return
         user = query.from_user
-        presser = Presser(user.id, user.full_name)
         try:
-            answer = await press(services, token=(query.data or "")[len(BUTTON_PREFIX):], chat_id=message.chat.id,
-                                 message_id=message.message_id, presser=presser)
+            reply = await press(services, token=(query.data or "")[len(BUTTON_PREFIX):], chat_id=message.chat.id,
+                                message_id=message.message_id, presser=Presser(user.id, user.full_name))
         except DatabaseUnavailable as exc:
             log.error("press by %s: database unavailable: %s", user.id, exc)
-            answer = Answer("Сервис временно не может сохранить решение. Пожалуйста, нажмите ещё раз через минуту.",
-                            alert=True)
-        await query.answer(answer.text[:200], show_alert=answer.alert)
+            reply = UNAVAILABLE
+        await answer(services, query, reply)
 
     @router.message(F.chat.id == work_chat, F.reply_to_message, F.text)
     async def on_reply(message: Message, services: Services) -> None:
-        """A moderator answers a card with Telegram's Reply: the text goes to the citizen as the community."""
+        """A moderator answers a card with Telegram's Reply: the text goes to the citizen as the page."""
         user = message.from_user
         replied = message.reply_to_message
         if user is None or replied is None or not message.text:
@@ -60,10 +66,13 @@ def build_router(work_chat: int) -> Router:
         if problem:
             # Said in the chat at once (a rare, person-triggered message), so no one believes a citizen was
             # answered when they were not.
-            await message.reply(problem)
+            try:
+                await services.workchat.say(problem, chat_id=message.chat.id, reply_to=message.message_id)
+            except WorkChatError as exc:
+                log.error("cannot tell %s the reply was not sent: %s", user.id, exc)
 
     @router.callback_query()
-    async def on_foreign_button(query: CallbackQuery) -> None:
-        await query.answer(INVALID.text, show_alert=True)
+    async def on_foreign_button(query: CallbackQuery, services: Services) -> None:
+        await answer(services, query, INVALID)
 
     return router

@@ -1,22 +1,23 @@
-"""Where a VK event enters: `POST /webhooks/vk/{group_id}`.
+"""Where a network's push enters: `POST /webhooks/{network}/{account}[/{rest}]`.
 
-Kept thin and strict: size, JSON, community, secret, confirmation — then `inbox.accept`, and `ok`
-only after the commit. Every refusal is a 4xx with a short reason; a database outage is a 503 so
-that VK retries (it does, for about two hours) instead of the event being acknowledged and lost.
+Kept thin and the same for every network: the page must be configured, the platform's own check of
+the address comes before the body is read (OK's secret path segment), then size and JSON; the
+platform reads the call (VK's secret and confirmation) and says what to store; `inbox.accept` commits
+it and only then is the event acknowledged. Every refusal is a 4xx with a short reason; a database
+outage is a 503 so that the network retries instead of the event being acknowledged and lost.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 
 from aiohttp import web
 
-from bot import inbox
 from bot.db import DatabaseUnavailable
-from bot.networks import NetworkError
-from bot.services import SERVICES
+from bot.moderation import inbox
+from bot.platform import InboundCall, Respond
+from handlers.context import SERVICES
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -26,10 +27,22 @@ def _refuse(status: int, reason: str) -> web.Response:
     return web.Response(status=status, text=reason, content_type="text/plain")
 
 
-@routes.view("/webhooks/vk/{group_id}")
-class VkCallback(web.View):
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = bytearray()
+    while chunk := await request.content.readany():  # the body may arrive in many TCP segments
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+@routes.view("/webhooks/{network}/{account}")
+@routes.view("/webhooks/{network}/{account}/{rest}")
+class Webhook(web.View):
     async def get(self) -> web.Response:
-        return _refuse(405, "method not allowed: VK Callback API uses POST")
+        return _refuse(405, "method not allowed: webhooks use POST")
 
     async def put(self) -> web.Response:
         return await self.get()
@@ -40,61 +53,43 @@ class VkCallback(web.View):
     async def post(self) -> web.Response:
         request = self.request
         services = request.app[SERVICES]
-        config = services.config
+        network = request.match_info["network"]
+        platform = services.platforms.get(network)
         try:
-            group_id = int(request.match_info["group_id"])
+            account_id = int(request.match_info["account"])
         except ValueError:
-            return _refuse(404, "unknown community")
-        community = config.community(group_id)
-        if community is None:
-            return _refuse(404, "unknown community")
-        if request.content_length is not None and request.content_length > config.max_body_bytes:
+            account_id = 0
+        account = services.account(network, account_id) if platform else None
+        if platform is None or account is None:
+            return _refuse(404, "unknown community or group")
+        refusal = platform.check_path(account, request.match_info.get("rest", ""), request.headers, request.remote)
+        if refusal is not None:
+            return _refuse(refusal.status, refusal.text)
+        body = await _read_body(request, services.config.max_body_bytes)
+        if body is None:
             return _refuse(413, "body too large")
-        body = bytearray()
-        while chunk := await request.content.readany():  # the body may arrive in many TCP segments
-            body += chunk
-            if len(body) > config.max_body_bytes:
-                return _refuse(413, "body too large")
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return _refuse(400, "malformed JSON")
         if not isinstance(payload, dict):
             return _refuse(400, "expected a JSON object")
-        event_type = payload.get("type")
-        if not isinstance(event_type, str) or not event_type:
-            return _refuse(400, "missing event type")
-        if payload.get("group_id") != group_id:
-            return _refuse(400, "group_id does not match the address")
-        secret = payload.get("secret")
-        if not isinstance(secret, str) or not hmac.compare_digest(secret.encode(), community.secret.encode()):
-            log.warning("vk callback for %s: wrong secret (type %s)", group_id, event_type)
-            return _refuse(403, "wrong secret")
-        if event_type == "confirmation":
-            code = community.confirmation
-            if code is None:
-                try:
-                    code = await services.network("vk").confirmation_code(group_id)
-                except NetworkError as exc:
-                    log.error("vk confirmation for %s: cannot get the code from VK: %s", group_id, exc)
-                    return web.Response(status=503, text="confirmation code unavailable, retry later")
-            return web.Response(text=code, content_type="text/plain")
-        event_id = payload.get("event_id")
-        if isinstance(event_id, int) and not isinstance(event_id, bool):
-            event_id = str(event_id)
-        if not isinstance(event_id, str) or not event_id or len(event_id) > 200:
-            return _refuse(400, "missing event_id")
-        if "object" not in payload:
-            return _refuse(400, "missing object")
+        outcome = await platform.inbound(InboundCall(account, request.match_info.get("rest", ""), request.headers,
+                                                     request.remote, payload))
+        if isinstance(outcome, Respond):
+            if outcome.status == 200:
+                return web.Response(text=outcome.text, content_type="text/plain")
+            return _refuse(outcome.status, outcome.text)
         try:
-            accepted = await inbox.accept(services.db, network="vk", community_id=group_id, event_id=event_id,
-                                          event_type=event_type, payload=payload)
+            accepted = await inbox.accept(services.db, network=network, account_id=account_id,
+                                          event_id=outcome.event_id, event_type=outcome.event_type,
+                                          payload=outcome.payload)
         except DatabaseUnavailable as exc:
-            log.error("vk callback for %s: database unavailable, asking VK to retry: %s", group_id, exc)
+            log.error("%s webhook for %s: database unavailable, asking to retry: %s", network, account_id, exc)
             return web.Response(status=503, text="storage unavailable, retry later", headers={"Retry-After": "10"})
         if not accepted.duplicate:
             services.events_ready.set()
         retry = request.headers.get("X-Retry-Counter")
-        log.info("vk event %s %s stored%s%s", event_type, event_id, " (duplicate)" if accepted.duplicate else "",
-                 f" retry {retry}" if retry else "")
-        return web.Response(text="ok", content_type="text/plain")
+        log.info("%s event %s %s stored%s%s", network, outcome.event_type, outcome.event_id,
+                 " (duplicate)" if accepted.duplicate else "", f" retry {retry}" if retry else "")
+        return web.Response(text=platform.ack_text, content_type="text/plain")

@@ -1,6 +1,7 @@
-"""Time-driven work: the leader lock and the periodic jobs that only the leader runs."""
+"""Time-driven work: the leader lock, the pollers of networks without push, and the periodic jobs."""
 
 from scheduler.jobs import start_scheduler
 from scheduler.leader import lead
+from scheduler.pollers import poll_loop
 
-__all__ = ["lead", "start_scheduler"]
+__all__ = ["lead", "poll_loop", "start_scheduler"]

@@ -16,8 +16,8 @@ async def purge_stale_buttons(services: Services) -> int:
     """Buttons of decisions long past can never be valid again; keep the table small."""
     try:
         result = await services.db.execute(
-            "DELETE FROM buttons b USING items i WHERE i.id = b.item_id AND b.decision_seq < i.decision_seq"
-            " AND b.created_at < now() - interval '7 days'")
+            "DELETE FROM buttons b USING items i WHERE b.subject_kind = 'item' AND i.id = b.subject_id"
+            " AND b.decision_seq < i.decision_seq AND b.created_at < now() - interval '7 days'")
     except DatabaseUnavailable as exc:
         log.warning("purge_stale_buttons: %s", exc)
         return 0

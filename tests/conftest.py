@@ -21,10 +21,12 @@ import pytest
 import pytest_asyncio
 from aiohttp import ClientSession, web
 
-from bot.config import Community, Config, LabelPolicy, StaffMember, TelegramConfig
+from bot.config import Account, Config, LabelPolicy, StaffMember, TelegramConfig
 from bot.db import Database
 from bot.db.database import EmbeddedPostgres, migrate
 from bot.domain import Role
+from platforms.ok.config import OkGroup, OkSettings
+from platforms.vk.config import VkCommunity, VkSettings
 
 GROUP_ID = 229000001
 WORK_CHAT = -1001234567890
@@ -38,6 +40,14 @@ GROUP_TOKEN = "vk1.a.group-token"
 USER_TOKEN = "vk1.a.user-token"
 BOT_TOKEN = "123456:TEST-token"
 WEBHOOK_SECRET = "tg-webhook-secret"
+OK_GROUP_ID = 70000000000001
+OK_APP_KEY = "CBAPQHFGDIHBABABA"
+OK_APP_SECRET = "6C0E5D7E8F0A1B2C3D4E5F60"
+OK_ACCESS_TOKEN = "-s-ok-admin-access-token.a1b2c3"
+OK_GROUP_TOKEN = "tkn1okgroupkey:CQABPOJKAKEKEKEKE"
+OK_WEBHOOK_SECRET = "ok-path-secret-0123456789"
+OK_ADMIN = "575000000099"
+OK_CITIZEN = "575000000001"
 
 
 def _with_database(url: str, name: str) -> str:
@@ -135,18 +145,29 @@ async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str
 
 def make_config(*, database_url: str, vk_base: str, tg_base: str, public_url: str, port: int,
                 messages_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
-                dry_run: bool = False, data_dir: Path = Path("var/test")) -> Config:
+                dry_run: bool = False, data_dir: Path = Path("var/test"), ok_base: str | None = None,
+                ok_policy: dict[str, LabelPolicy] | None = None) -> Config:
+    accounts = [Account(
+        network="vk", id=GROUP_ID, name="Администрация Октябрьского района", own_domains=("admokt.ru",),
+        policy=policy or {}, settings=VkCommunity(secret=SECRET, confirmation=CONFIRMATION, group_token=GROUP_TOKEN,
+                                                  user_token=USER_TOKEN))]
+    networks: dict[str, Any] = {"vk": VkSettings(api_url=f"{vk_base}/method/")}
+    if ok_base is not None:
+        accounts.append(Account(
+            network="ok", id=OK_GROUP_ID, name="Администрация района в OK", own_domains=("admokt.ru",),
+            policy=ok_policy or {}, settings=OkGroup(access_token=OK_ACCESS_TOKEN, group_token=OK_GROUP_TOKEN,
+                                                     webhook_secret=OK_WEBHOOK_SECRET)))
+        networks["ok"] = OkSettings(application_key=OK_APP_KEY, application_secret=OK_APP_SECRET,
+                                    api_url=f"{ok_base}/", poll_interval=0.3)
     return Config(
-        communities=(Community(
-            group_id=GROUP_ID, name="Администрация Октябрьского района", secret=SECRET, confirmation=CONFIRMATION,
-            group_token=GROUP_TOKEN, user_token=USER_TOKEN, own_domains=("admokt.ru",), policy=policy or {},
-        ),),
+        accounts=tuple(accounts),
         staff=(StaffMember(MODERATOR, "Мария Захарова", Role.MODERATOR),
                StaffMember(VIEWER, "Пётр Иванов", Role.VIEWER)),
         telegram=TelegramConfig(bot_token=BOT_TOKEN, work_chat_id=WORK_CHAT, api_base=tg_base, mode="webhook",
                                 webhook_secret=WEBHOOK_SECRET, messages_per_minute=messages_per_minute),
+        networks=networks,
         host="127.0.0.1", port=port, public_url=public_url, database_url=database_url, data_dir=data_dir,
-        vk_api_url=f"{vk_base}/method/", dry_run=dry_run,
+        dry_run=dry_run,
     )
 
 
@@ -178,7 +199,9 @@ class Stack:
     def __init__(self, *, database_url: str, classifier: Any, tg_per_minute: int = 600,
                  service_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
                  dry_run: bool = False, vk_gateway: bool = False,
-                 tweak: Callable[[Config], Config] | None = None, forum_topics: tuple[int, ...] = ()) -> None:
+                 tweak: Callable[[Config], Config] | None = None, forum_topics: tuple[int, ...] = (),
+                 ok: bool = False, ok_policy: dict[str, LabelPolicy] | None = None) -> None:
+        from bot.sandbox.ok_api import OkEmulator
         from bot.sandbox.telegram_api import TelegramEmulator
         from bot.sandbox.vk_api import VkEmulator
 
@@ -188,6 +211,14 @@ class Stack:
                              admin_user_id=ADMIN_USER)
         self.vk.confirmation_code = CONFIRMATION
         self.vk.add_user(51234567, "Иван", "Петров")
+        self.ok: OkEmulator | None = None
+        if ok:
+            self.ok = OkEmulator(group_id=str(OK_GROUP_ID), group_name="Администрация района в OK",
+                                 application_key=OK_APP_KEY, application_secret_key=OK_APP_SECRET,
+                                 user_token=OK_ACCESS_TOKEN, group_token=OK_GROUP_TOKEN, admin_user_id=OK_ADMIN)
+            self.ok.add_user(OK_CITIZEN, "Галина", "Орлова")
+            self.ok_topic = self.ok.add_topic("Открыт новый каток в парке Победы")
+        self.ok_policy = ok_policy
         self.tg = TelegramEmulator(token=BOT_TOKEN, messages_per_minute=tg_per_minute)
         self.tg.add_chat(WORK_CHAT, "Модерация госпабликов", is_forum=bool(forum_topics), topics=forum_topics)
         self.tweak = tweak
@@ -215,9 +246,18 @@ class Stack:
             self.outage = Outage(self.vk_base)
             gateway_runner, self.vk_base = await serve(self.outage.app)
             self.runners.append(gateway_runner)
+        self.ok_base: str | None = None
+        if self.ok is not None:
+            from bot.sandbox.ok_webhook import OkWebhookSender
+
+            ok_runner, self.ok_base = await serve(self.ok.app)
+            self.runners.append(ok_runner)
+            self.ok.state.subscribe(f"{self.base}/webhooks/ok/{OK_GROUP_ID}/{OK_WEBHOOK_SECRET}")
+            self.ok_sender = OkWebhookSender(self.ok, retry_delays=(0.2, 0.5, 1))
         self.config = make_config(database_url=self.database_url, vk_base=self.vk_base, tg_base=self.tg_base,
                                   public_url=self.base, port=self.port, messages_per_minute=self.service_per_minute,
-                                  policy=self.policy, dry_run=self.dry_run)
+                                  policy=self.policy, dry_run=self.dry_run, ok_base=self.ok_base,
+                                  ok_policy=self.ok_policy)
         if self.tweak is not None:
             self.config = self.tweak(self.config)
         self.sender = CallbackSender(url=f"{self.base}/webhooks/vk/{GROUP_ID}", group_id=GROUP_ID, secret=SECRET,
@@ -268,6 +308,8 @@ class Stack:
     async def close(self) -> None:
         await self.stop_service()
         await self.sender.close()
+        if self.ok is not None:
+            await self.ok_sender.close()
         if self.http is not None:
             await self.http.close()
         for runner in self.runners:

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import load_config, parse_config
 from bot.cli import main
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import ConfigError
 from bot.domain import PolicyAction, Role
 
 GOOD = """
@@ -58,14 +59,15 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_valid_configuration_with_two_communities(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD), ENV)
-    assert [c.group_id for c in config.communities] == [229000001, 229000002]
-    first = config.community(229000001)
-    assert first is not None and first.secret == "s1" and first.user_token == "u1" and first.topic_id == 5
+    assert [(a.network, a.id) for a in config.accounts] == [("vk", 229000001), ("vk", 229000002)]
+    first = config.account("vk", 229000001)
+    assert first is not None and first.settings.secret == "s1" and first.settings.user_token == "u1"
+    assert first.topic_id == 5
     assert first.policy_for("spam").action is PolicyAction.AUTO_DELETE
     assert first.policy_for("obscene").action is PolicyAction.AUTO_DELETE_AND_BAN
     assert first.policy_for("obscene").ban_days == 7
     assert first.policy_for("insult").action is PolicyAction.NOTIFY
-    assert config.community(229000002).confirmation == "fromtoml"
+    assert config.account("vk", 229000002).settings.confirmation == "fromtoml"
     assert config.public_url == "https://moder.admokt.ru"
     assert config.staff_member(222).role is Role.VIEWER and not Role.VIEWER.can_moderate
     assert config.database_url == "postgresql://db/gospablik"
@@ -98,8 +100,8 @@ def test_confirmation_may_be_left_to_vk() -> None:
     data = {"telegram": {"work_chat_id": -100}, "staff": [{"user_id": 1, "name": "A"}],
             "vk": {"communities": [{"group_id": 5}]}}
     env = {"TELEGRAM_BOT_TOKEN": "1:a", "VK_SECRET_5": "s", "VK_GROUP_TOKEN_5": "g", "VK_USER_TOKEN_5": "u"}
-    assert parse_config(data, env).community(5).confirmation is None
-    assert parse_config(data, {**env, "VK_CONFIRMATION_5": "abc"}).community(5).confirmation == "abc"
+    assert parse_config(data, env).account("vk", 5).settings.confirmation is None
+    assert parse_config(data, {**env, "VK_CONFIRMATION_5": "abc"}).account("vk", 5).settings.confirmation == "abc"
 
 
 def test_webhook_mode_needs_public_url_and_secret() -> None:
@@ -136,7 +138,7 @@ def test_the_shipped_example_is_valid() -> None:
     env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "s", "VK_SECRET_229000001": "s",
            "VK_CONFIRMATION_229000001": "c", "VK_GROUP_TOKEN_229000001": "g", "VK_USER_TOKEN_229000001": "u"}
     config = load_config(example, env)
-    assert config.community(229000001).own_domains == ("admokt.ru", "gosuslugi.ru")
+    assert config.account("vk", 229000001).own_domains == ("admokt.ru", "gosuslugi.ru")
 
 
 def test_classify_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

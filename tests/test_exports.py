@@ -59,7 +59,8 @@ async def test_audit_and_feedback_exports(stack: Stack, tmp_path: Path) -> None:
     assert ("event_received", "stored") in actions and ("delete", "ok") in actions and ("approve", "ok") in actions
     delete = next(r for r in rows if r["action"] == "delete")
     assert delete["actor"] == "tg:111" and delete["actor_name"] == "Мария Захарова"
-    assert delete["original_text"] == "Рекламный текст про окна" and delete["community_id"] == str(GROUP_ID)
+    assert delete["original_text"] == "Рекламный текст про окна"
+    assert delete["network"] == "vk" and delete["account_id"] == str(GROUP_ID)
     assert "secret" not in out
     code, out, _ = await gospablik(tmp_path, stack.database_url, "audit", "export", "--since", "2999-01-01")
     assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 0

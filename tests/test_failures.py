@@ -133,10 +133,10 @@ async def test_service_killed_and_restarted_loses_nothing_and_doubles_nothing(st
 async def test_crash_between_telegram_and_the_record_leaves_working_buttons(stack: Stack) -> None:
     """The card's buttons are committed before it is sent: if the service dies after Telegram took the
     card but before the message id was stored, the card is sent again and both copies work."""
-    from bot import actions, intake
-    from bot.app import make_bot
-    from bot.notifier import Notifier
-    from bot.services import SERVICES
+    from bot import executor
+    from bot.moderation import intake
+    from bot.workchat.outbox import Outbox
+    from handlers.context import SERVICES
 
     await stack.stop_service()
     await stack.start_service(loops=False)  # nothing runs by itself: the test plays the loops
@@ -144,9 +144,8 @@ async def test_crash_between_telegram_and_the_record_leaves_working_buttons(stac
     services = stack.service.app[SERVICES]
     await stack.event("wall_reply_new", wall_comment(70, "Карточка, пережившая сбой"))
     assert await intake.process_batch(services) == 1
-    bot = make_bot(stack.config)
     try:
-        notifier = Notifier(services, bot)
+        notifier = Outbox(services, services.workchat)
         async with services.db.transaction() as conn:
             delivery = await notifier._prepare(conn)
         assert delivery is not None
@@ -158,10 +157,10 @@ async def test_crash_between_telegram_and_the_record_leaves_working_buttons(stac
         assert len(copies) == 2
         answer = await stack.press(copies[0], "Удалить")
         assert "удаляем" in answer["text"].lower()
-        assert await actions.run_one(services) is True
+        assert await executor.run_one(services) is True
         assert len(vk_calls(stack, "wall.deleteComment")) == 1
     finally:
-        await bot.session.close()
+        pass
 
 
 async def test_ban_that_fails_after_the_delete_shows_the_comment_deleted(stack: Stack) -> None:

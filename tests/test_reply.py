@@ -66,8 +66,9 @@ async def test_reply_to_a_deleted_comment_is_refused_in_the_chat(stack: Stack) -
 
 
 async def test_a_deletion_during_a_reply_waits_for_it_and_is_then_shown(stack: Stack) -> None:
-    from bot import actions, intake
-    from bot.services import SERVICES
+    from bot import executor
+    from bot.moderation import intake
+    from handlers.context import SERVICES
 
     await stack.event("wall_reply_new", wall_comment(4530, "Удалю, пока отвечают"))
     card = await stack.wait_card("Удалю, пока отвечают")
@@ -89,8 +90,8 @@ async def test_a_deletion_during_a_reply_waits_for_it_and_is_then_shown(stack: S
     assert await intake.process_batch(services) == 1
     waiting = await stack.sql("SELECT status, attempts FROM events WHERE type = 'wall_reply_delete'")
     assert waiting == [{"status": "new", "attempts": 0}], "not an echo of ours: it waits, uncounted"
-    assert await actions.run_one(services) is True  # the reply goes out
+    assert await executor.run_one(services) is True  # the reply goes out
     await stack.sql("UPDATE events SET retry_at = now()")
     assert await intake.process_batch(services) == 1
-    items = await stack.sql("SELECT status, decision FROM items")
-    assert items == [{"status": "removed", "decision": "removed:author"}]
+    items = await stack.sql("SELECT status, decision, removed_by = author_id AS by_author FROM items")
+    assert items == [{"status": "removed", "decision": "removed", "by_author": True}]

@@ -119,8 +119,8 @@ async def test_a_deletion_that_overtakes_its_comment_still_wins(stack: Stack) ->
 
 
 async def test_an_older_edit_applied_late_does_not_revert_the_text(stack: Stack) -> None:
-    from bot import intake
-    from bot.services import SERVICES
+    from bot.moderation import intake
+    from handlers.context import SERVICES
 
     await stack.stop_service()
     await stack.start_service(loops=False)  # the test applies the events itself, in the wrong order

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.domain import AuthorBlocked, AuthorUnblocked, Ignored, ItemGone, ItemKind, ItemSeen
+from bot.domain import AuthorBlocked, AuthorUnblocked, Ignored, ItemGone, ItemSeen
 from platforms.vk.parse import MalformedEvent, parse_event
 
 G = 229000001
@@ -17,7 +17,7 @@ def test_wall_reply_new_keeps_ids_needed_to_act() -> None:
     event = parse_event("wall_reply_new", obj, G)
     assert isinstance(event, ItemSeen) and event.change == "new"
     draft = event.draft
-    assert draft.kind is ItemKind.WALL_COMMENT and draft.ext_id == f"{-G}_4530"
+    assert draft.kind == "wall_comment" and draft.ext_id == f"{-G}_4530"
     assert draft.ref == {"owner_id": -G, "comment_id": 4530, "post_id": 1873}
     assert draft.url == f"https://vk.com/wall{-G}_1873?reply=4530"
     assert draft.attachments == ("photo", "link: https://example.com")
@@ -31,13 +31,13 @@ def test_comment_by_the_community_itself_needs_no_card() -> None:
 
 @pytest.mark.parametrize(("event_type", "obj", "kind", "ext_id", "ref_key"), [
     ("board_post_new", {"id": 310, "from_id": 5, "text": "?", "topic_id": 41, "topic_owner_id": -G},
-     ItemKind.BOARD_COMMENT, f"{-G}_41_310", "topic_id"),
+     "board_comment", f"{-G}_41_310", "topic_id"),
     ("photo_comment_edit", {"id": 77, "from_id": 5, "text": "x", "photo_id": 9, "photo_owner_id": -G},
-     ItemKind.PHOTO_COMMENT, f"{-G}_77", "photo_id"),
+     "photo_comment", f"{-G}_77", "photo_id"),
     ("video_comment_restore", {"id": 12, "from_id": 5, "text": "x", "video_id": 8, "video_owner_id": -G},
-     ItemKind.VIDEO_COMMENT, f"{-G}_12", "video_id"),
+     "video_comment", f"{-G}_12", "video_id"),
     ("market_comment_new", {"id": 5, "from_id": 5, "text": "x", "market_owner_id": -G, "item_id": 88},
-     ItemKind.MARKET_COMMENT, f"{-G}_5", "item_id"),
+     "market_comment", f"{-G}_5", "item_id"),
 ])
 def test_every_comment_kind(event_type, obj, kind, ext_id, ref_key) -> None:
     event = parse_event(event_type, obj, G)
@@ -64,7 +64,7 @@ def test_message_new_with_client_info_wrapper() -> None:
            "client_info": {"button_actions": ["text"], "keyboard": True, "lang_id": 0}}
     event = parse_event("message_new", obj, G)
     assert isinstance(event, ItemSeen)
-    assert event.draft.kind is ItemKind.MESSAGE and event.draft.ext_id == "51234567_311"
+    assert event.draft.kind == "message" and event.draft.ext_id == "51234567_311"
     assert event.draft.text == "Не вывозят мусор"
     assert event.draft.url == f"https://vk.com/gim{G}?sel=51234567"
 

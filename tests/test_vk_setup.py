@@ -6,13 +6,15 @@ import dataclasses
 from typing import Any
 
 from bot.config import Config
-from bot.services import SERVICES
+from handlers.context import SERVICES
 from platforms.vk.setup import EVENTS, setup_callback
 from tests.conftest import GROUP_ID, SECRET, Stack, wall_comment
 
 
 def no_confirmation(config: Config) -> Config:
-    return dataclasses.replace(config, communities=(dataclasses.replace(config.communities[0], confirmation=None),))
+    account = config.accounts[0]
+    return dataclasses.replace(config, accounts=(dataclasses.replace(
+        account, settings=dataclasses.replace(account.settings, confirmation=None)),))
 
 
 async def test_setup_adds_a_confirmed_server_subscribed_to_moderation_events(database_url: str,
@@ -24,7 +26,7 @@ async def test_setup_adds_a_confirmed_server_subscribed_to_moderation_events(dat
         assert (await stack.sender.confirm())["body"] == "fresh-code-from-vk"
 
         assert stack.service is not None
-        vk = stack.service.app[SERVICES].network("vk")
+        vk = stack.service.app[SERVICES].platform("vk")
         url = f"{stack.base}/webhooks/vk/{GROUP_ID}"
         result = await setup_callback(vk, group_id=GROUP_ID, url=url, secret=SECRET)  # type: ignore[arg-type]
         assert result.created and result.status == "ok"
@@ -47,7 +49,7 @@ async def test_a_wrong_secret_or_unreachable_service_is_reported(database_url: s
     stack = await Stack(database_url=database_url, classifier=classifier, tweak=no_confirmation).start()
     try:
         assert stack.service is not None
-        vk = stack.service.app[SERVICES].network("vk")
+        vk = stack.service.app[SERVICES].platform("vk")
         result = await setup_callback(vk, group_id=GROUP_ID, url=f"{stack.base}/webhooks/vk/{GROUP_ID}",  # type: ignore[arg-type]
                                       secret="not-our-secret", wait=5)
         assert result.status == "failed"  # our endpoint refused VK's check with 403

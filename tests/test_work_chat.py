@@ -11,7 +11,7 @@ from tests.conftest import Stack, labels, wall_comment
 
 async def test_cards_go_to_the_community_topic(database_url: str, classifier: Any) -> None:
     def topic(config: Config) -> Config:
-        return dataclasses.replace(config, communities=(dataclasses.replace(config.communities[0], topic_id=5),))
+        return dataclasses.replace(config, accounts=(dataclasses.replace(config.accounts[0], topic_id=5),))
 
     stack = await Stack(database_url=database_url, classifier=classifier, tweak=topic, forum_topics=(5,)).start()
     try:

@@ -14,6 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.control_ok import OkInfo, add_ok_routes, state_section
+from bot.sandbox.ok_api import OkEmulator
+from bot.sandbox.ok_webhook import OkWebhookSender
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.sandbox.vk_api import VkEmulator
 from bot.sandbox.vk_callback import CallbackSender
@@ -214,6 +217,9 @@ def sandbox_app(
     sender: CallbackSender,
     telegram: TelegramEmulator,
     info: SandboxInfo,
+    ok: OkEmulator | None = None,
+    ok_sender: OkWebhookSender | None = None,
+    ok_info: OkInfo | None = None,
     press_timeout: float = 15.0,
 ) -> web.Application:
     """The page and its JSON API; `press_timeout` is how long a button press waits for the service's answer."""
@@ -226,6 +232,7 @@ def sandbox_app(
     async def state(_request: web.Request) -> web.Response:
         return web.json_response(
             {
+                **({"ok": state_section(ok, ok_info)} if ok is not None and ok_info is not None else {}),
                 "vk": {
                     "group_id": info.group_id,
                     "group_name": vk.state.group_name,
@@ -343,6 +350,8 @@ def sandbox_app(
     app.router.add_get("/api/telegram/chat", telegram_chat)
     app.router.add_post("/api/telegram/press", telegram_press)
     app.router.add_post("/api/telegram/message", telegram_message)
+    if ok is not None and ok_sender is not None and ok_info is not None:
+        add_ok_routes(app, ok=ok, sender=ok_sender, info=ok_info, json_body=_json_body)
     return app
 
 

@@ -290,3 +290,44 @@ class VkState:
             "bans": [dict(b) for b in sorted(self.active_bans().values(), key=lambda b: b["date"])],
             "users": [dict(u) for u in self.users.values()],
         }
+
+    # ---- persistence (the demo keeps the emulated community across restarts, so ids never repeat)
+    def to_json(self) -> dict:
+        def commentable(obj: Commentable) -> dict:
+            data = {k: v for k, v in obj.__dict__.items() if k != "comments"}
+            data["comments"] = [dict(c.__dict__) for c in obj.comments.values()]
+            return data
+
+        return {
+            "group_id": self.group_id,
+            "group_name": self.group_name,
+            "users": list(self.users.values()),
+            "objects": {kind: [commentable(o) for o in objects.values()] for kind, objects in self.objects.items()},
+            "messages": list(self.messages),
+            "can_message": sorted(self.can_message),
+            "sent_by_random_id": [[peer, random_id, message_id]
+                                  for (peer, random_id), message_id in self.sent_by_random_id.items()],
+            "bans": list(self.bans.values()),
+            "callback_servers": list(self.callback_servers.values()),
+            "callback_settings": {str(k): v for k, v in self.callback_settings.items()},
+            "last_id": dict(self._last_id),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> VkState:
+        state = cls(int(data["group_id"]), str(data["group_name"]))
+        state.users = {int(u["id"]): dict(u) for u in data.get("users", [])}
+        for kind, objects in data.get("objects", {}).items():
+            for raw in objects:
+                comments = {int(c["id"]): Comment(**c) for c in raw.get("comments", [])}
+                obj = Commentable(**{k: v for k, v in raw.items() if k != "comments"})
+                obj.comments = comments
+                state.objects[kind][obj.id] = obj
+        state.messages = list(data.get("messages", []))
+        state.can_message = {int(u) for u in data.get("can_message", [])}
+        state.sent_by_random_id = {(int(p), int(r)): int(m) for p, r, m in data.get("sent_by_random_id", [])}
+        state.bans = {int(b["user_id"]): dict(b) for b in data.get("bans", [])}
+        state.callback_servers = {int(s["id"]): dict(s) for s in data.get("callback_servers", [])}
+        state.callback_settings = {int(k): v for k, v in data.get("callback_settings", {}).items()}
+        state._last_id.update({k: int(v) for k, v in data.get("last_id", {}).items()})
+        return state

@@ -1,8 +1,8 @@
 """VK: Callback events in, API calls out, through vkbottle's `API`."""
 
-from platforms.vk.client import VkNetwork
-from platforms.vk.parse import parse_event
+from platforms.vk.config import NETWORK, VkSection
+from platforms.vk.platform import VkPlatform
 
-NETWORK = "vk"
+SECTION = VkSection()
 
-__all__ = ["NETWORK", "VkNetwork", "parse_event"]
+__all__ = ["NETWORK", "SECTION", "VkPlatform"]

@@ -16,7 +16,6 @@ from bot.domain import (
     Ignored,
     ItemDraft,
     ItemGone,
-    ItemKind,
     ItemSeen,
     NetworkEvent,
 )
@@ -24,14 +23,12 @@ from bot.domain import (
 NETWORK = "vk"
 
 # kind, the field holding the parent object's id, the field holding its owner, URL template
-_COMMENTS: dict[str, tuple[ItemKind, str, str, str]] = {
-    "wall_reply": (ItemKind.WALL_COMMENT, "post_id", "owner_id", "https://vk.com/wall{owner}_{parent}?reply={id}"),
-    "board_post": (ItemKind.BOARD_COMMENT, "topic_id", "topic_owner_id",
-                   "https://vk.com/topic{owner}_{parent}?post={id}"),
-    "photo_comment": (ItemKind.PHOTO_COMMENT, "photo_id", "photo_owner_id", "https://vk.com/photo{owner}_{parent}"),
-    "video_comment": (ItemKind.VIDEO_COMMENT, "video_id", "video_owner_id", "https://vk.com/video{owner}_{parent}"),
-    "market_comment": (ItemKind.MARKET_COMMENT, "item_id", "market_owner_id",
-                       "https://vk.com/product{owner}_{parent}"),
+_COMMENTS: dict[str, tuple[str, str, str, str]] = {
+    "wall_reply": ("wall_comment", "post_id", "owner_id", "https://vk.com/wall{owner}_{parent}?reply={id}"),
+    "board_post": ("board_comment", "topic_id", "topic_owner_id", "https://vk.com/topic{owner}_{parent}?post={id}"),
+    "photo_comment": ("photo_comment", "photo_id", "photo_owner_id", "https://vk.com/photo{owner}_{parent}"),
+    "video_comment": ("video_comment", "video_id", "video_owner_id", "https://vk.com/video{owner}_{parent}"),
+    "market_comment": ("market_comment", "item_id", "market_owner_id", "https://vk.com/product{owner}_{parent}"),
 }
 _CHANGES = {"new": "new", "edit": "edit", "restore": "restore"}
 
@@ -75,14 +72,14 @@ def summarize_attachments(attachments: Any) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _ext_id(kind: ItemKind, owner: int, obj: dict[str, Any], comment_id: int) -> str:
+def _ext_id(kind: str, owner: int, obj: dict[str, Any], comment_id: int) -> str:
     # Board comment ids are numbered per topic; other comment ids are unique per owner.
-    if kind is ItemKind.BOARD_COMMENT:
+    if kind == "board_comment":
         return f"{owner}_{_opt_int(obj, 'topic_id') or 0}_{comment_id}"
     return f"{owner}_{comment_id}"
 
 
-def _comment(kind: ItemKind, parent_field: str, owner_field: str, url: str, change: str,
+def _comment(kind: str, parent_field: str, owner_field: str, url: str, change: str,
              obj: dict[str, Any], group_id: int) -> NetworkEvent:
     comment_id = _int(obj, "id")
     from_id = _int(obj, "from_id")
@@ -98,7 +95,7 @@ def _comment(kind: ItemKind, parent_field: str, owner_field: str, url: str, chan
     text = obj.get("text")
     draft = ItemDraft(
         network=NETWORK,
-        community_id=group_id,
+        account_id=group_id,
         kind=kind,
         ext_id=_ext_id(kind, owner, obj, comment_id),
         author=Author(from_id),
@@ -111,7 +108,7 @@ def _comment(kind: ItemKind, parent_field: str, owner_field: str, url: str, chan
     return ItemSeen(draft=draft, change=change)
 
 
-def _comment_gone(kind: ItemKind, owner_field: str, obj: dict[str, Any], group_id: int) -> NetworkEvent:
+def _comment_gone(kind: str, owner_field: str, obj: dict[str, Any], group_id: int) -> NetworkEvent:
     comment_id = _int(obj, "id")
     owner = _opt_int(obj, owner_field) or _opt_int(obj, "owner_id") or -group_id
     return ItemGone(NETWORK, group_id, kind, _ext_id(kind, owner, obj, comment_id), _opt_int(obj, "deleter_id"))
@@ -131,8 +128,8 @@ def _message(obj: dict[str, Any], group_id: int) -> NetworkEvent:
     text = message.get("text")
     draft = ItemDraft(
         network=NETWORK,
-        community_id=group_id,
-        kind=ItemKind.MESSAGE,
+        account_id=group_id,
+        kind="message",
         ext_id=f"{peer_id}_{cmid if cmid is not None else message_id}",
         author=Author(from_id),
         text=text if isinstance(text, str) else "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from platforms.vk.client import VkNetwork
+from platforms.vk.platform import VkPlatform
 
 TITLE = "gospablik"  # VK allows at most 14 characters
 EVENTS = (
@@ -30,26 +30,26 @@ class SetupResult:
     status: str  # VK's: unconfigured | failed | wait | ok
 
 
-async def setup_callback(vk: VkNetwork, *, group_id: int, url: str, secret: str, api_version: str = "5.199",
+async def setup_callback(vk: VkPlatform, *, group_id: int, url: str, secret: str, api_version: str = "5.199",
                          wait: float = 10.0) -> SetupResult:
     """Adds (or updates) our server, subscribes it to the moderation events, waits for VK's verdict."""
-    servers = await vk.call(group_id, "group", "groups.getCallbackServers", {"group_id": group_id})
+    servers = await vk.api.call(group_id, "group", "groups.getCallbackServers", {"group_id": group_id})
     ours = [s for s in servers.get("items", []) if s.get("url") == url]
     params = {"group_id": group_id, "url": url, "title": TITLE, "secret_key": secret}
     if ours:
         server_id, created = int(ours[0]["id"]), False
         if ours[0].get("secret_key") != secret or ours[0].get("status") != "ok":
-            await vk.call(group_id, "group", "groups.editCallbackServer", {**params, "server_id": server_id})
+            await vk.api.call(group_id, "group", "groups.editCallbackServer", {**params, "server_id": server_id})
     else:
-        response = await vk.call(group_id, "group", "groups.addCallbackServer", params)
+        response = await vk.api.call(group_id, "group", "groups.addCallbackServer", params)
         server_id, created = int(response["server_id"]), True
-    await vk.call(group_id, "group", "groups.setCallbackSettings",
+    await vk.api.call(group_id, "group", "groups.setCallbackSettings",
                   {"group_id": group_id, "server_id": server_id, "api_version": api_version,
                    **dict.fromkeys(EVENTS, 1)})
     status = "wait"
     deadline = asyncio.get_running_loop().time() + wait
     while True:
-        found = await vk.call(group_id, "group", "groups.getCallbackServers",
+        found = await vk.api.call(group_id, "group", "groups.getCallbackServers",
                               {"group_id": group_id, "server_ids": str(server_id)})
         status = next((s.get("status", "?") for s in found.get("items", []) if int(s["id"]) == server_id), "?")
         if status not in ("wait", "unconfigured") or asyncio.get_running_loop().time() > deadline:

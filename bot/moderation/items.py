@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncpg
 
-from bot.domain import Author, Item, ItemKind, ItemStatus
+from bot.domain import Author, Item, ItemStatus, Note
 
 
 def item_from_row(row: asyncpg.Record) -> Item:
     return Item(
         id=row["id"],
         network=row["network"],
-        community_id=row["community_id"],
-        kind=ItemKind(row["kind"]),
+        account_id=row["account_id"],
+        kind=row["kind"],
         ext_id=row["ext_id"],
         author=Author(row["author_id"], row["author_name"]),
         text=row["text"],
@@ -22,12 +22,16 @@ def item_from_row(row: asyncpg.Record) -> Item:
         attachments=tuple(row["attachments"]),
         status=ItemStatus(row["status"]),
         verdict=row["verdict"],
-        revision=row["revision"],
+        decision=row["decision"],
         decided_by=row["decided_by"],
         decided_at=row["decided_at"],
-        decision=row["decision"],
-        note=row["note"],
+        ban_days=row["ban_days"],
+        removed_by=row["removed_by"],
+        note=Note(row["note_code"], row["note_params"] or {}) if row["note_code"] else None,
         edited=row["edited"],
+        busy=row["busy"],
+        menu=row["menu"],
+        decision_seq=row["decision_seq"],
     )
 
 

@@ -18,8 +18,8 @@ from bot.domain import Item
 KEPT = ("approve", "restore")
 
 
-async def remember(conn: asyncpg.Connection, item: Item, *, decision: str, actor: str) -> None:
-    if not item.kind.is_comment and decision not in ("ban",):
+async def remember(conn: asyncpg.Connection, item: Item, *, decision: str, actor: str, conversation: bool) -> None:
+    if conversation and decision != "ban":
         return
     await conn.execute(
         "INSERT INTO feedback (item_id, text, predicted, decision, actor) VALUES ($1, $2, $3, $4, $5)",
@@ -29,11 +29,11 @@ async def remember(conn: asyncpg.Connection, item: Item, *, decision: str, actor
 
 async def export_jsonl(db: Database, out: TextIO, since: datetime | None = None) -> int:
     rows = await db.fetch(
-        "SELECT f.*, i.network, i.community_id, i.kind FROM feedback f JOIN items i ON i.id = f.item_id"
+        "SELECT f.*, i.network, i.account_id, i.kind FROM feedback f JOIN items i ON i.id = f.item_id"
         " WHERE f.at >= coalesce($1::timestamptz, '-infinity') ORDER BY f.id", since)
     for row in rows:
         out.write(json.dumps({
-            "id": f"{row['network']}:{row['community_id']}:{row['item_id']}:{row['id']}",
+            "id": f"{row['network']}:{row['account_id']}:{row['item_id']}:{row['id']}",
             "text": row["text"],
             "predicted": list(row["predicted"]),
             "decision": row["decision"],

@@ -1,0 +1,183 @@
+"""Where a moderation decision is carried out on the network.
+
+A decision (a press, the policy, a reply) marks the item busy and queues an action in the same
+transaction (`enqueue`); the executor (`bot.executor`) claims it and calls `perform`, which asks the
+item's platform to act and records the outcome through `bot.moderation.transitions`: the item's new
+status, an audit entry, a labelled example, and a card update. Transient network errors are retried
+with backoff; permanent ones are shown on the card in plain Russian.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from bot import audit, executor
+from bot.domain import Action, Capability, Item, ItemStatus, Note
+from bot.moderation import feedback, items, transitions
+from bot.moderation.transitions import Decision
+from bot.platform import PlatformError
+from bot.queue import backoff
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+SUBJECT = "item"
+BAN_COMMENT = "Нарушение правил сообщества"
+
+
+async def enqueue(conn: asyncpg.Connection, *, item_id: int, action: Action, actor: str, actor_name: str,
+                  params: dict[str, Any] | None = None, claimed: bool = False) -> int:
+    """Marks the item busy and queues the action; call inside the transaction that decided it.
+
+    `claimed`: the caller already won the item (and turned it busy) with `transitions.claim`.
+    """
+    if not claimed:
+        await transitions.mark_busy(conn, item_id, Note("working", {"actor": actor_name, "action": action.value}))
+    return await executor.enqueue(conn, subject_kind=SUBJECT, subject_id=item_id, action=action.value, actor=actor,
+                                  actor_name=actor_name, params=params)
+
+
+async def _carry_out(services: Services, item: Item, action: Action, params: dict[str, Any]) -> None:
+    platform = services.platform(item.network)
+    if action is Action.DELETE:
+        await platform.delete(item, reason=params.get("reason"))
+    elif action is Action.RESTORE:
+        await platform.restore(item)
+    elif action is Action.BAN:
+        await platform.ban(item, days=params.get("days"), reason=params.get("reason"),
+                           comment=params.get("comment") or BAN_COMMENT)
+    elif action is Action.UNBAN:
+        await platform.unban(item)
+    elif action is Action.REPLY:
+        await platform.reply(item, params["text"], key=params["key"])
+    else:
+        raise ValueError(f"{action} is not a network action")
+
+
+async def perform(services: Services, row: asyncpg.Record) -> None:
+    """Carries out one claimed action on its item and records what happened."""
+    action = Action(row["action"])
+    params = row["params"]
+    async with services.db.connection() as conn:
+        item = await items.load(conn, row["subject_id"])
+    assert item is not None
+    try:
+        if not services.platform(item.network).kind(item.kind).allows(_capability(action)):
+            raise PlatformError("Эта сеть не позволяет сделать это через API")
+        await _carry_out(services, item, action, params)
+    except PlatformError as exc:
+        await _failed(services, row, item, action, exc)
+    except Exception as exc:  # a bug must not leave the item busy forever
+        log.exception("action %s on item %s: unexpected error", action.value, item.id)
+        await _failed(services, row, item, action, PlatformError(f"внутренняя ошибка ({type(exc).__name__})"))
+    else:
+        await _done(services, row, item, action, params)
+
+
+async def _record_status(conn: asyncpg.Connection, item: Item, action: Action, conversation: bool,
+                         actor_name: str, params: dict[str, Any], note: Note | None) -> object | None:
+    """The item's new status after a done action; None when the transition table refused it."""
+    if action is Action.REPLY:
+        note = Note("replied", {"actor": actor_name, "text": params["text"]})
+        if item.status is ItemStatus.OPEN:
+            return await transitions.move(conn, item.id, "replied", decision=Decision("reply", actor_name), note=note)
+        await transitions.release(conn, item.id, note)  # a reply to a decided item keeps the decision on the card
+        return True
+    if action is Action.UNBAN:
+        if item.status is ItemStatus.BANNED:
+            to = ItemStatus.APPROVED if conversation else ItemStatus.DELETED
+            return await transitions.move(conn, item.id, "unbanned", to, decision=Decision("unban", actor_name),
+                                          note=note)
+        # only the author is free again; what they wrote stays as it was
+        await transitions.release(conn, item.id, Note("unbanned", {"actor": actor_name}))
+        return True
+    change = {Action.BAN: "banned", Action.DELETE: "deleted", Action.RESTORE: "restored"}[action]
+    decision = Decision(action.value, actor_name, params.get("days") if action is Action.BAN else None)
+    return await transitions.move(conn, item.id, change, decision=decision, note=note)
+
+
+def _capability(action: Action) -> Capability:
+    return Capability(action.value)
+
+
+async def _done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any]) -> None:
+    spec = services.platform(item.network).kind(item.kind)
+    actor_name = row["actor_name"]
+    raw_note = params.get("note")
+    note = Note(raw_note["code"], raw_note.get("params", {})) if raw_note else None
+    async with services.db.transaction() as conn:
+        await conn.execute("UPDATE actions SET status = 'done', finished_at = now(), error = NULL WHERE id = $1",
+                           row["id"])
+        moved = await _record_status(conn, item, action, spec.conversation, actor_name, params, note)
+        if moved is None:  # the table did not allow it (the item changed meanwhile): free it, say what was done
+            log.warning("action %s on item %s done, but its status %s did not allow the change",
+                        action.value, item.id, item.status)
+            await transitions.release(conn, item.id, note)
+        if action is Action.BAN:
+            until = datetime.now(UTC) + timedelta(days=params["days"]) if params.get("days") else None
+            await conn.execute(
+                "INSERT INTO bans (network, account_id, user_id, until, banned_by, reason)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (network, account_id, user_id)"
+                " DO UPDATE SET until = $4, banned_by = $5, reason = $6, created_at = now()",
+                item.network, item.account_id, item.author.id, until, row["actor"], None)
+        elif action is Action.UNBAN:
+            await conn.execute("DELETE FROM bans WHERE network = $1 AND account_id = $2 AND user_id = $3",
+                               item.network, item.account_id, item.author.id)
+        if action in (Action.BAN, Action.UNBAN):  # the author's other cards offer «Бан» or «Разбанить»
+            others = await conn.fetch(
+                "SELECT id FROM items WHERE network = $1 AND account_id = $2 AND author_id = $3 AND id <> $4"
+                " AND NOT busy AND first_seen_at > now() - interval '7 days'"
+                " AND status IN ('open', 'approved', 'deleted', 'removed')",
+                item.network, item.account_id, item.author.id, item.id)
+            from bot.workchat import outbox
+
+            await outbox.touch(conn, SUBJECT, [r["id"] for r in others])
+        await audit.record(conn, actor=row["actor"], actor_name=actor_name, action=action.value, result="ok",
+                           network=item.network, account_id=item.account_id, item_id=item.id,
+                           original_text=item.text, detail={"params": params, "attempts": row["attempts"]})
+        if action in (Action.DELETE, Action.BAN, Action.RESTORE):
+            await feedback.remember(conn, item, decision=action.value, actor=row["actor"],
+                                    conversation=spec.conversation)
+    log.info("action %s on item %s done", action.value, item.id)
+
+
+async def _failed(services: Services, row: asyncpg.Record, item: Item, action: Action, exc: PlatformError) -> None:
+    attempts = row["attempts"]
+    spec = services.platform(item.network).kind(item.kind)
+    async with services.db.transaction() as conn:
+        if exc.transient and not exc.uncertain and attempts < executor.MAX_ATTEMPTS:
+            delay = backoff(attempts)
+            await executor.ACTIONS.retry_later(conn, row["id"], delay, error_code=_code(exc), error=exc.message_ru)
+            await transitions.annotate(conn, [item.id], Note("retrying", {
+                "error": exc.for_card(), "delay": delay, "attempt": attempts + 1}))
+            log.warning("action %s on item %s: transient error %s, retry in %.0fs", action.value, item.id,
+                        exc.code, delay)
+            return
+        await conn.execute(
+            "UPDATE actions SET status = 'failed', finished_at = now(), error_code = $2, error = $3 WHERE id = $1",
+            row["id"], _code(exc), exc.message_ru)
+        if exc.after_delete:
+            # Half done: the item is deleted, the author is not banned. Show exactly that.
+            await transitions.move(conn, item.id, "ban_half_done", decision=Decision("delete", row["actor_name"]),
+                                   note=Note("ban_half_done", {"error": exc.for_card()}))
+            await feedback.remember(conn, item, decision="delete", actor=row["actor"], conversation=spec.conversation)
+        elif exc.uncertain:
+            await transitions.release(conn, item.id, Note("uncertain", {"action": action.value,
+                                                                        "error": exc.for_card()}))
+        else:
+            await transitions.release(conn, item.id, Note("failed", {"action": action.value, "error": exc.for_card()}))
+        await audit.record(conn, actor=row["actor"], actor_name=row["actor_name"], action=action.value,
+                           result="error", network=item.network, account_id=item.account_id, item_id=item.id,
+                           original_text=item.text,
+                           detail={"code": exc.code, "error": exc.message_ru, "attempts": attempts})
+    log.error("action %s on item %s failed: %s", action.value, item.id, exc.for_card())
+
+
+def _code(exc: PlatformError) -> int | None:
+    return exc.code if isinstance(exc.code, int) else None

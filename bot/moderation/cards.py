@@ -1,0 +1,214 @@
+"""Where an item's card is drawn: its state becomes the card's text and the buttons that still make sense.
+
+A pure function of the item, its platform's words and capabilities, and its author's ban, so the
+outbox can redraw any card at any time and the card always shows the truth in storage. The buttons
+come from what the network can do (`KindSpec.can`): a button is never offered that would fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain import Capability, Item, ItemStatus, KindSpec
+from bot.moderation.notes import LABEL_RU, word
+from bot.platform import NetworkWords
+from bot.workchat.model import Button, Card, Lines, Rows, Span, bold, cut_utf16, italic, length, link, marked, plain
+
+MAX_TEXT = 2500  # characters of the citizen's text shown at most
+MAX_ATTACHMENT = 100
+MAX_NOTE = 500
+BAN_TERMS_RU = {1: "1 день", 7: "7 дней", 30: "30 дней", None: "навсегда"}
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a card needs to know beyond the item: its network's words and the page it belongs to."""
+
+    words: NetworkWords
+    kind: KindSpec
+    account_name: str
+    profile_url: str
+    ban_terms: tuple[int | None, ...]
+    tz: ZoneInfo
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+def term_ru(days: int | None) -> str:
+    if days in BAN_TERMS_RU:
+        return BAN_TERMS_RU[days]
+    return f"{days} дн."
+
+
+def highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEXT) -> list[Span]:
+    """The text with the spans the classifier flagged marked (merged where they overlap), cut to `limit`."""
+    spans = sorted(
+        (r["start"], r["end"]) for r in (verdict or {}).get("reasons", ())
+        if isinstance(r.get("start"), int) and isinstance(r.get("end"), int) and 0 <= r["start"] < r["end"]
+    )
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    shown = cut_utf16(text, limit)
+    out, pos = [], 0
+    for start, end in merged:
+        if start >= len(shown):
+            break
+        end = min(end, len(shown))
+        out += [plain(shown[pos:start]), marked(shown[start:end])]
+        pos = end
+    out.append(plain(shown[pos:]))
+    if len(shown) < len(text):
+        out += [plain("… "), italic(f"(ещё {len(text) - len(shown)} симв.)")]
+    return [s for s in out if s.text]
+
+
+def labels_line(verdict: dict[str, Any] | None) -> list[Span]:
+    if not verdict or not verdict.get("labels"):
+        return []
+    out: list[Span] = [plain("⚠️ ")]
+    for n, label in enumerate(verdict["labels"]):
+        notes: list[str] = []
+        for reason in verdict.get("reasons", ()):
+            if reason.get("label") == label:
+                note = reason.get("note_ru") or reason.get("rule") or ""
+                fragment = reason.get("fragment")
+                if fragment and len(fragment) > 60:
+                    fragment = fragment[:59] + "…"
+                piece = f"{note} «{fragment}»" if fragment else note
+                if piece and piece not in notes:
+                    notes.append(piece)
+        if n:
+            out.append(plain(" · "))
+        out.append(bold(LABEL_RU.get(label, label)))
+        if notes:
+            out.append(plain(": " + "; ".join(notes[:3])))
+    return out
+
+
+def decision_line(item: Item, look: Look) -> str | None:
+    when = f", {_when(item.decided_at, look.tz)}" if item.decided_at else ""
+    who = item.decided_by or ""
+    if item.status is ItemStatus.APPROVED:
+        words = {"handled": "✅ Обработано", "restore": "♻️ Восстановлено", "reply": "💬 Отвечено",
+                 "unban": "🔓 Блокировка автора снята"}
+        return f"{words.get(item.decision or '', '✅ Оставлено')} — {who}{when}"
+    if item.status is ItemStatus.DELETED:
+        done = "🔓 Блокировка снята, комментарий удалён" if item.decision == "unban" else "🗑 Удалено"
+        return f"{done} — {who}{when}"
+    if item.status is ItemStatus.BANNED:
+        what = look.words.banned_ru if look.kind.conversation else f"удалено, {look.words.banned_ru}"
+        return f"⛔ {what[:1].upper()}{what[1:]} ({term_ru(item.ban_days)}) — {who}{when}"
+    if item.status is ItemStatus.REMOVED:
+        return removal_line(item, look)
+    return None
+
+
+def removal_line(item: Item, look: Look) -> str:
+    """Who deleted the item on the network, from the columns `bot.moderation.intake` recorded."""
+    where = look.words.where_ru
+    if item.removed_by is not None and item.removed_by == item.author.id:
+        mine = "своё сообщение" if look.kind.conversation else "свой комментарий"
+        return f"🗑 Автор удалил {mine} {where}"
+    gone = look.kind.past("удалён", "удалено")
+    if item.removed_by and item.removed_by > 0:
+        return f"🗑 {gone} {where} администратором id{item.removed_by}"
+    return f"🗑 {gone} {where}"
+
+
+def can_ban(item: Item, kind: KindSpec) -> bool:
+    """Whether «Бан» can work now: some networks block an author only by deleting their item."""
+    if not kind.allows(Capability.BAN):
+        return False
+    return not kind.ban_deletes_only or item.status in (ItemStatus.OPEN, ItemStatus.APPROVED)
+
+
+def buttons_for(item: Item, look: Look, *, author_banned: bool = False) -> Rows:
+    """Only the buttons that still make sense for the item's state, its author's, and the network's API."""
+    kind = look.kind
+    if item.busy:
+        return ()
+    if item.menu == "ban" and not author_banned and can_ban(item, kind):
+        terms = [Button(f"⛔ {term_ru(days).capitalize()}", "ban", {"days": days}) for days in look.ban_terms]
+        rows: list[tuple[Button, ...]] = [tuple(terms[i:i + 2]) for i in range(0, len(terms), 2)]
+        return (*rows, (Button("↩️ Отмена", "cancel"),))
+    ban: list[Button] = []
+    if author_banned:
+        if kind.allows(Capability.UNBAN):
+            ban = [Button("🔓 Разбанить", "unban")]
+    elif can_ban(item, kind):
+        ban = [Button("⛔ Бан", "ban_menu")]
+    reply: Rows = ((Button("💬 Ответить", "reply_hint"),),) if kind.allows(Capability.REPLY) else ()
+    delete = [Button("🗑 Удалить", "delete")] if kind.allows(Capability.DELETE) else []
+    restore = [Button("♻️ Восстановить", "restore")] if kind.allows(Capability.RESTORE) else []
+    first = Button("✅ Обработано", "handled") if kind.conversation else Button("✅ Оставить", "approve")
+    status = item.status
+    if status is ItemStatus.OPEN:
+        rows = [(first, *delete, *ban), *reply]
+    elif status is ItemStatus.APPROVED:
+        rows = [(*delete, *ban), *reply]
+    elif status is ItemStatus.DELETED:
+        rows = [(*restore, *ban)]
+    elif status is ItemStatus.BANNED:
+        rows = [(*ban, *restore)]
+    else:
+        rows = [tuple(ban)]
+    return tuple(row for row in rows if row)
+
+
+def cannot_line(item: Item, look: Look, *, author_banned: bool) -> str | None:
+    """One line on what the network's API cannot do and where a person can do it instead."""
+    cannot = look.words.cannot_ru
+    kind = look.kind
+    if item.busy:
+        return None
+    if author_banned and not kind.allows(Capability.UNBAN):
+        return cannot.get(Capability.UNBAN.value)
+    if item.status in (ItemStatus.DELETED, ItemStatus.BANNED, ItemStatus.REMOVED) \
+            and not kind.conversation and not kind.allows(Capability.RESTORE):
+        return cannot.get(Capability.RESTORE.value)
+    if item.status is ItemStatus.OPEN and item.labels and not kind.allows(Capability.BAN):
+        return cannot.get(Capability.BAN.value)
+    return None
+
+
+def render(item: Item, look: Look, *, author_banned: bool = False, limit: int = 4000) -> Card:
+    author = item.author
+    header = Lines()
+    header.line(bold(look.words.name_ru), plain(f" · {look.account_name}"))
+    header.line(plain(look.kind.name_ru), *([plain(" "), italic("(изменено)")] if item.edited else []))
+    header.line(plain("👤 "), link((author.name or f"id{author.id}")[:100], look.profile_url),
+                plain(f" · 🕒 {_when(item.created_at, look.tz)}"))
+    header.blank()
+    footer = Lines()
+    if item.attachments:
+        shown = [a if len(a) <= MAX_ATTACHMENT else a[: MAX_ATTACHMENT - 1] + "…" for a in item.attachments[:10]]
+        more = f" и ещё {len(item.attachments) - 10}" if len(item.attachments) > 10 else ""
+        footer.line(plain("📎 " + ", ".join(shown) + more))
+    labels = labels_line(item.verdict)
+    if labels:
+        footer.blank().line(*labels)
+    footer.blank().line(plain("🔗 "), link(f"Открыть {look.words.where_ru}", item.url))
+    decision = decision_line(item, look)
+    if decision:
+        footer.line(plain(decision))
+    if item.note:
+        note = word(item.note, words=look.words, kind=look.kind, tz=look.tz)
+        footer.line(plain(note if len(note) <= MAX_NOTE else note[: MAX_NOTE - 1] + "…"))
+    hint = cannot_line(item, look, author_banned=author_banned)
+    if hint:
+        footer.line(plain(f"ℹ️ {hint}"))
+    # The citizen's text gets what is left of the chat's budget, so a card is never refused as too long.
+    room = limit - length(header.text()) - length(footer.text()) - 40
+    body = highlighted(item.text, item.verdict, max(200, min(MAX_TEXT, room))) if item.text.strip() \
+        else [italic("(без текста)")]
+    text = Lines().extend(header).line(*body).extend(footer)
+    return Card(text.text(), buttons_for(item, look, author_banned=author_banned))

@@ -1,0 +1,137 @@
+"""Where a press on a moderation card is decided: what the button means and who wins a race.
+
+The button's token names the item, the action and the item's `decision_seq` when the card was drawn.
+A press wins only if the item is still at that sequence and not busy, in one UPDATE (through
+`bot.moderation.transitions`), so two presses at once lead to one action and the second presser is
+told who was first. Network actions are queued durably; the press is answered at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from bot import audit
+from bot.domain import Action, Capability, Note
+from bot.moderation import actions, feedback, items, transitions
+from bot.moderation.notes import doing_ru
+from bot.moderation.transitions import Decision
+from bot.workchat.press import INVALID
+from bot.workchat.subjects import Answer, PressContext
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+_DONE_WORDS = {
+    "approve": "оставлено", "handled": "отмечено как обработанное", "delete": "удалено", "restore": "восстановлено",
+    "unban": "автор разблокирован", "ban": "автор заблокирован", "reply": "отвечено",
+}
+_NETWORK_ACTIONS = {"delete": Action.DELETE, "ban": Action.BAN, "restore": Action.RESTORE, "unban": Action.UNBAN}
+
+
+def reply_hint(where: str) -> Answer:
+    return Answer("Чтобы ответить от имени страницы, ответьте на эту карточку (свайп или «Ответить» в меню "
+                  f"сообщения) текстом ответа — он будет опубликован {where}.", alert=True)
+
+
+def _who_handled(row: asyncpg.Record, tz: ZoneInfo) -> Answer:
+    if row["busy"]:
+        return Answer("Действие по этой карточке уже выполняется. Подождите, пожалуйста, карточка обновится.")
+    if row["decided_by"]:
+        done = _DONE_WORDS.get(row["decision"] or "", "обработано")
+        when = row["decided_at"].astimezone(tz).strftime("%H:%M") if row["decided_at"] else ""
+        return Answer(f"Уже обработано: {row['decided_by']} — {done}{' в ' + when if when else ''}.", alert=True)
+    return Answer("Карточка уже изменилась. Пожалуйста, посмотрите её новое состояние и нажмите ещё раз.",
+                  alert=True)
+
+
+async def press(services: Services, conn: asyncpg.Connection, press: PressContext) -> Answer:
+    button, staff = press.button, press.staff
+    action = button["action"]
+    item_id = button["subject_id"]
+    seq = button["decision_seq"]
+    actor = f"tg:{staff.user_id}"
+    tz = services.config.tz
+
+    async def lost() -> Answer:
+        return _who_handled(await conn.fetchrow("SELECT * FROM items WHERE id = $1", item_id), tz)
+
+    current = await items.load(conn, item_id)
+    if current is None:
+        return INVALID
+    platform = services.platform(current.network)
+    spec = platform.kind(current.kind)
+    where = platform.words.where_ru
+
+    if action == "reply_hint":
+        return reply_hint(where)
+    if action == "expand":
+        return await _expand(conn, press)
+    if action in ("ban_menu", "cancel"):
+        opened = action == "ban_menu"
+        if await transitions.claim(conn, item_id, seq, menu="ban" if opened else None) is None:
+            return await lost()
+        return Answer("Выберите срок блокировки." if opened else "Хорошо, блокировать не будем.")
+    if action in ("approve", "handled"):
+        row = await transitions.move(conn, item_id, action, seq=seq, decision=Decision(action, staff.name), note=None)
+        if row is None:
+            return await lost()
+        item = items.item_from_row(row)
+        await audit.record(conn, actor=actor, actor_name=staff.name, action=action, result="ok",
+                           network=item.network, account_id=item.account_id, item_id=item.id,
+                           original_text=item.text)
+        await feedback.remember(conn, item, decision="approve", actor=actor, conversation=spec.conversation)
+        return Answer("Готово: комментарий оставлен." if action == "approve" else "Отмечено как обработанное.")
+
+    what = _NETWORK_ACTIONS.get(action)
+    if what is None:
+        log.error("button %s has an unknown action %r", button["token"], action)
+        return INVALID
+    if not spec.allows(Capability(what.value)):
+        return Answer(f"{platform.words.name_ru} не позволяет сделать это через API.", alert=True)
+    row = await transitions.claim(conn, item_id, seq, busy_note=Note("working", {"actor": staff.name,
+                                                                                 "action": what.value}))
+    if row is None:
+        return await lost()
+    item = items.item_from_row(row)
+    params: dict[str, object] = {}
+    if what in (Action.BAN, Action.DELETE):
+        params["reason"] = next((label for label in item.labels if label in ("spam", "obscene", "insult")), None)
+    if what is Action.BAN:
+        params["days"] = button["params"].get("days")
+    await actions.enqueue(conn, item_id=item.id, action=what, actor=actor, actor_name=staff.name, params=params,
+                          claimed=True)
+    await audit.record(conn, actor=actor, actor_name=staff.name, action=f"decided:{what.value}", result="queued",
+                       network=item.network, account_id=item.account_id, item_id=item.id,
+                       original_text=item.text, detail=params)
+    return Answer(f"Принято, {doing_ru(what.value, spec)} {where}.")
+
+
+async def _expand(conn: asyncpg.Connection, press: PressContext) -> Answer:
+    """A digest's item opens as a card of its own (the last one in place of the digest)."""
+    item_id = press.button["subject_id"]
+    card = await conn.fetchrow("SELECT * FROM cards WHERE subject_kind = 'item' AND subject_id = $1 FOR UPDATE",
+                               item_id)
+    if card is None or not card["in_digest"]:
+        if card is not None and card["message_id"] is None and card["sending_until"] is not None:
+            return Answer("Сводка ещё отправляется. Пожалуйста, нажмите через пару секунд.")
+        return Answer("Эта запись уже открыта отдельной карточкой.")
+    members = await conn.fetch(
+        "SELECT subject_id FROM cards WHERE chat_id = $1 AND message_id = $2 AND in_digest",
+        card["chat_id"], card["message_id"])
+    if len(members) == 1:
+        # The last item of a digest becomes a full card in place: the digest message is edited into it.
+        await conn.execute("UPDATE cards SET in_digest = false, expanded = true, sending_until = NULL,"
+                           " revision = revision + 1 WHERE id = $1", card["id"])
+        return Answer("Открываю запись полной карточкой на месте сводки.")
+    # Cleared lease: a digest write already under way must not record this item back into the digest.
+    await conn.execute("UPDATE cards SET message_id = NULL, in_digest = false, expanded = true, sent_revision = 0,"
+                       " sending_until = NULL, revision = revision + 1 WHERE id = $1", card["id"])
+    await conn.execute("UPDATE cards SET revision = revision + 1 WHERE chat_id = $1 AND message_id = $2"
+                       " AND in_digest", card["chat_id"], card["message_id"])
+    return Answer("Открываю отдельной карточкой — она придёт следующим сообщением.")

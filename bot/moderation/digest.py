@@ -1,0 +1,80 @@
+"""Digest cards: under a flood, several new items of one page share one work-chat message.
+
+The outbox decides when to group (`bot.workchat.outbox`); this draws the group: a numbered line per
+item with a row of buttons — keep, delete (where the network can), restore, or «📄» to open the item as
+a full card (for a ban, a reply, or a closer look). Decisions made here edit the digest, like any card.
+"""
+
+from __future__ import annotations
+
+from bot.domain import Capability, Item, ItemStatus
+from bot.moderation.cards import Look
+from bot.moderation.notes import LABEL_RU, word
+from bot.workchat.model import Button, Card, Lines, bold, italic, plain
+
+PREVIEW = 140
+
+
+def _records(count: int) -> str:
+    """'1 запись', '3 записи', '8 записей'."""
+    if count % 10 == 1 and count % 100 != 11:
+        noun = "запись"
+    elif count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        noun = "записи"
+    else:
+        noun = "записей"
+    return f"{count} {noun}"
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW else flat[: PREVIEW - 1] + "…"
+
+
+def _status(item: Item, look: Look) -> str | None:
+    return {
+        ItemStatus.APPROVED: "✅ оставлено",
+        ItemStatus.DELETED: "🗑 удалено",
+        ItemStatus.BANNED: f"⛔ удалено, {look.words.banned_ru}",
+        ItemStatus.REMOVED: f"🗑 удалено {look.words.where_ru}",
+    }.get(item.status)
+
+
+def render_digest(entries: list[tuple[Item, Look]], *, account_name: str) -> Card:
+    """`entries` in the order they were numbered when the digest was first sent."""
+    text = Lines()
+    text.line(bold("📥 Поток обращений"), plain(f" · {account_name}"))
+    text.line(italic(f"{_records(len(entries))} в одном сообщении, чтобы не превысить лимит Telegram."))
+    text.blank()
+    rows: list[tuple[Button, ...]] = []
+    for number, (item, look) in enumerate(entries, start=1):
+        author = item.author.name or f"id{item.author.id}"
+        labels = ", ".join(LABEL_RU.get(label, label) for label in item.labels)
+        line = [bold(f"{number}."), plain(f" {author} ({look.kind.name_ru}): «{_preview(item.text)}»")]
+        if labels:
+            line += [plain(" ⚠️ "), bold(labels)]
+        status = _status(item, look)
+        if item.busy:
+            line.append(plain(" — ⏳ выполняется…"))
+        elif status:
+            line.append(plain(f" — {status}" + (f" ({item.decided_by})" if item.decided_by else "")))
+        text.line(*line)
+        if item.note and not item.busy and item.status is ItemStatus.OPEN:
+            text.line(plain("    " + word(item.note, words=look.words, kind=look.kind, tz=look.tz)))
+        if item.busy:
+            continue
+        can = look.kind.can
+        row = []
+        if item.status is ItemStatus.OPEN:
+            row.append(Button(f"✅ {number}", "handled" if look.kind.conversation else "approve",
+                              subject_id=item.id))
+            if Capability.DELETE in can:
+                row.append(Button(f"🗑 {number}", "delete", subject_id=item.id))
+        elif item.status in (ItemStatus.DELETED, ItemStatus.BANNED) and Capability.RESTORE in can:
+            row.append(Button(f"♻️ {number}", "restore", subject_id=item.id))  # a person can undo the machine
+        row.append(Button(f"📄 {number}", "expand", subject_id=item.id))
+        rows.append(tuple(row))
+    text.blank()
+    text.line(plain("✅ — оставить, 🗑 — удалить, ♻️ — восстановить, 📄 — открыть отдельной карточкой"
+                    " (там же «Бан» и «Ответить»)."))
+    return Card(text.text(), tuple(rows))

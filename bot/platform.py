@@ -1,0 +1,144 @@
+"""What the core needs from a social network. Each package in `platforms/` provides one `Platform`.
+
+The core asks, and never branches on a network's name: how to read an inbound call, what an event
+means, what each kind of item is called and what can be done with it, how to carry an action out.
+A network call either returns (done, including "it was already done") or raises PlatformError that
+says whether trying again can help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.domain import Item, KindSpec, NetworkEvent
+
+if TYPE_CHECKING:
+    from bot.config import Account
+
+
+class PlatformError(Exception):
+    """A network refused or could not be reached; `message_ru` is for the card, in plain Russian."""
+
+    def __init__(self, message_ru: str, *, code: int | str | None = None, transient: bool = False,
+                 source: str = "", uncertain: bool = False) -> None:
+        super().__init__(message_ru)
+        self.message_ru = message_ru
+        self.code = code
+        self.transient = transient
+        self.source = source  # "VK", "OK": who gave the code
+        # The request may have been carried out although no answer came (a timeout on a call that is not
+        # idempotent): retrying could do it twice, so it is not retried.
+        self.uncertain = uncertain
+        self.after_delete = False  # set when a ban failed after its item was already deleted
+
+    def for_card(self) -> str:
+        if self.code is None:
+            return self.message_ru
+        source = f"{self.source} " if self.source else ""
+        return f"{self.message_ru} (код {source}{self.code})"
+
+
+@dataclass(frozen=True)
+class NetworkWords:
+    """How the card names a network and what it cannot do."""
+
+    name_ru: str  # "ВКонтакте"
+    short: str  # "VK": "в VK", "Открыть в VK", "код VK 15"
+    # Why a button is missing and what to do instead, by capability: one line under the card.
+    cannot_ru: Mapping[str, str] = field(default_factory=dict)
+    banned_ru: str = "автор заблокирован"  # what a ban does, as the card says it
+    page_genitive_ru: str = "сообщества"  # "Ответ сообщества", "Ответ группы"
+
+    @property
+    def where_ru(self) -> str:
+        return f"в {self.short}"
+
+
+# --- inbound calls -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundCall:
+    """A webhook request as the core hands it to a platform: already size-checked, JSON-decoded."""
+
+    account: Account
+    path_rest: str  # what followed the account id in the path ("" or a secret segment)
+    headers: Mapping[str, str]
+    peer: str | None  # the TCP peer's address
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Store:
+    """Keep this event in the inbox, then acknowledge it."""
+
+    event_id: str
+    event_type: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Respond:
+    """Answer at once without storing anything (a confirmation handshake, a refusal)."""
+
+    status: int
+    text: str
+
+
+InboundOutcome = Store | Respond
+
+
+@dataclass(frozen=True)
+class PollStep:
+    """Events found by one step of a poll and the cursor to store with them, in one transaction."""
+
+    scope: str
+    cursor: Any
+    events: list[Store]
+
+
+class Platform(Protocol):
+    network: str  # "vk", "ok": the key in storage and configuration
+    words: NetworkWords
+    ack_text: str  # what the webhook answers once an event is committed
+    ban_terms: tuple[int | None, ...]  # ban lengths the network offers, in days; None = for good
+    poll_interval: float | None  # seconds between polls; None for a network that pushes everything
+
+    def kind(self, kind: str) -> KindSpec: ...
+
+    def profile_url(self, author_id: int) -> str: ...
+
+    def check_path(self, account: Account, path_rest: str, headers: Mapping[str, str],
+                   peer: str | None) -> Respond | None:
+        """A refusal before the body is read (a wrong path secret, a foreign address), or None."""
+        ...
+
+    async def inbound(self, call: InboundCall) -> InboundOutcome: ...
+
+    def parse(self, event_type: str, payload: dict[str, Any], account_id: int) -> NetworkEvent: ...
+
+    async def delete(self, item: Item, *, reason: str | None) -> None:
+        """Deletes the item; `reason` is the label behind the decision ("spam"…), for networks that take it."""
+        ...
+
+    async def restore(self, item: Item) -> None: ...
+
+    async def ban(self, item: Item, *, days: int | None, reason: str | None, comment: str) -> None:
+        """Restricts the item's author, deleting the item too where the network can."""
+        ...
+
+    async def unban(self, item: Item) -> None: ...
+
+    async def reply(self, item: Item, text: str, *, key: int) -> None:
+        """Answers the item as the page; `key` makes a retried reply land once where the network allows."""
+        ...
+
+    async def names(self, account_id: int, user_ids: Iterable[int]) -> dict[int, str]: ...
+
+    def poll(self, account: Account, cursors: Mapping[str, Any]) -> AsyncIterator[PollStep] | None:
+        """For networks without push: the steps of one poll, or None when the network pushes everything."""
+        ...
+
+    async def close(self) -> None: ...

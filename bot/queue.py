@@ -1,0 +1,65 @@
+"""The one durable queue every worker shares: the inbox, the action queue, the pollers, the card outbox.
+
+A queue is a table whose due rows are claimed with `FOR UPDATE SKIP LOCKED` under a lease: claiming
+moves the row's lease column into the future, so a worker that dies mid-way leaves the row to be
+claimed again once the lease runs out, and several replicas never take the same row. A failure
+moves the row's `retry_at` by an exponential backoff; a wake-up travels by NOTIFY.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+
+def backoff(attempts: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Seconds to wait after the `attempts`-th failure: 2, 4, 8 … up to `cap`."""
+    return min(base ** max(attempts, 1), cap)
+
+
+@dataclass(frozen=True)
+class Queue:
+    table: str
+    due: str  # SQL condition of a row that waits to be claimed (the lease check is added)
+    lease: timedelta
+    channel: str | None = None  # NOTIFY channel that wakes the workers
+    lease_column: str = "retry_at"  # set to now() + lease by a claim
+    counts_attempts: bool = True
+
+    async def claim(self, conn: asyncpg.Connection, limit: int = 1, *, where: str = "", args: tuple[Any, ...] = (),
+                    order: str = "id") -> list[asyncpg.Record]:
+        """Takes up to `limit` due rows, leasing them; `where` narrows with `args` as $2, $3…
+
+        Rows are chosen in `order`; several come back sorted by id (RETURNING keeps no order), which is
+        the order of arrival for every queue here.
+        """
+        extra = f" AND ({where})" if where else ""
+        attempts = "attempts = attempts + 1, " if self.counts_attempts else ""
+        rows = await conn.fetch(
+            f"WITH due AS (SELECT id FROM {self.table} WHERE ({self.due}){extra}"
+            f" AND ({self.lease_column} IS NULL OR {self.lease_column} <= now())"
+            f" ORDER BY {order} FOR UPDATE SKIP LOCKED LIMIT {int(limit)})"
+            f" UPDATE {self.table} t SET {attempts}{self.lease_column} = now() + $1::interval"
+            f" FROM due WHERE t.id = due.id RETURNING t.*",
+            self.lease, *args)
+        return sorted(rows, key=lambda r: r["id"])
+
+    async def retry_later(self, conn: asyncpg.Connection, row_id: int, delay: float, **fields: Any) -> None:
+        """Releases a claimed row to be tried again after `delay` seconds, setting `fields` too."""
+        sets, args = _assignments(fields, start=3)
+        await conn.execute(
+            f"UPDATE {self.table} SET retry_at = now() + $2 * interval '1 second'{sets} WHERE id = $1",
+            row_id, float(delay), *args)
+
+    async def wake(self, conn: asyncpg.Connection) -> None:
+        """Wakes every replica's worker once the caller's transaction commits."""
+        if self.channel:
+            await conn.execute("SELECT pg_notify($1, '')", self.channel)
+
+
+def _assignments(fields: dict[str, Any], *, start: int) -> tuple[str, list[Any]]:
+    parts = [f", {name} = ${start + i}" for i, name in enumerate(fields)]
+    return "".join(parts), list(fields.values())

@@ -1,0 +1,234 @@
+"""The outbox: the only writer to the work chat.
+
+A card whose `sent_revision` is behind its `revision` is due: one outbox (the leader's) sends or edits
+it under the chat's limit, edits before new cards so that a press shows its result first, and keeps
+the chat's errors from losing anything: rate limits wait `retry_after`, a deleted card is sent again,
+a refusal is retried rarely and loudly. A card being written is leased (`sending_until`) and its
+button tokens are committed before the write, so a crash between the write and its record never
+leaves a message with dead buttons. Edits coalesce: ten changes while the chat is throttled cost one
+edit. Under a flood, new cards of one page are grouped into digests instead of falling behind.
+
+Which subject a card shows is the business of its `SubjectType`; cards, buttons and the queue here
+are keyed by (subject kind, subject id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from bot.loops import drain_forever
+from bot.queue import Queue, backoff
+from bot.ratelimit import SlidingWindow
+from bot.workchat.chat import (
+    BUTTON_PREFIX,
+    ChatMigrated,
+    Forbidden,
+    MessageGone,
+    RateLimited,
+    Refused,
+    WorkChat,
+    WorkChatError,
+)
+from bot.workchat.model import Keyboard, KeyButton, Text
+from bot.workchat.subjects import Drawing, SubjectType
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "gospablik_cards"
+SENDING_LEASE = timedelta(seconds=90)  # longer than the chat client's request timeout
+GIVE_UP_AFTER = 5  # refusals retried every 5 minutes before falling back to once a day
+DIGEST_THRESHOLD = 10  # unsent cards of one page waiting before new ones are grouped
+DIGEST_SIZE = 8
+MARGIN = 96  # room kept below the chat's message limit
+
+OUTBOX = Queue("cards", due="sent_revision < revision AND retry_at <= now()", lease=SENDING_LEASE,
+               channel=CHANNEL, lease_column="sending_until", counts_attempts=False)
+
+
+async def open_card(conn: asyncpg.Connection, kind: str, subject_id: int, *, chat_id: int,
+                    digest_key: str | None = None) -> None:
+    """A subject gets a card: due at once, in `chat_id`; cards sharing a `digest_key` may form a digest."""
+    await conn.execute(
+        "INSERT INTO cards (subject_kind, subject_id, chat_id, digest_key) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (subject_kind, subject_id) DO NOTHING", kind, subject_id, chat_id, digest_key)
+
+
+async def touch(conn: asyncpg.Connection, kind: str, subject_ids: list[int]) -> None:
+    """The subjects changed: their cards are due to be drawn again."""
+    await conn.execute("UPDATE cards SET revision = revision + 1 WHERE subject_kind = $1 AND subject_id = ANY($2)",
+                       kind, subject_ids)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(9)  # 12 characters; a payload stays far below Telegram's 64 bytes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One chat write, prepared and committed (with its button tokens) before it is made."""
+
+    cards: dict[int, int]  # card id -> the revision drawn
+    chat_id: int
+    message_id: int | None  # None: send a new message
+    topic: int | None
+    text: Text
+    keyboard: Keyboard
+    attempts: int
+    digest: bool
+
+
+class Outbox:
+    def __init__(self, services: Services, chat: WorkChat) -> None:
+        self.services = services
+        self.chat = chat
+        self.window = SlidingWindow(services.config.telegram.messages_per_minute, 60.0)
+
+    @property
+    def limit(self) -> int:
+        return self.chat.text_limit - MARGIN
+
+    def _subject(self, kind: str) -> SubjectType:
+        return self.services.subjects[kind]
+
+    async def sync_one(self) -> bool:
+        """Sends or edits one card (or one digest) that is behind; returns False when none is due.
+
+        Three steps: prepare (lease the cards, draw, store button tokens) and commit; write to the chat;
+        record the outcome.
+        """
+        if (wait := self.window.delay()) > 0:
+            await asyncio.sleep(wait)
+        async with self.services.db.transaction() as conn:
+            delivery = await self._prepare(conn)
+        if delivery is None:
+            return False
+        await self.window.acquire()
+        outcome = await self._write(delivery)
+        async with self.services.db.transaction() as conn:
+            await self._record(conn, delivery, outcome)
+        return True
+
+    async def _prepare(self, conn: asyncpg.Connection) -> Delivery | None:
+        claimed = await OUTBOX.claim(conn, order="(message_id IS NULL), updated_at, id")
+        if not claimed:
+            return None
+        card = claimed[0]
+        if card["in_digest"] and card["message_id"] is not None:
+            members = await conn.fetch(
+                "SELECT * FROM cards WHERE chat_id = $1 AND message_id = $2 AND in_digest ORDER BY subject_id"
+                " FOR UPDATE", card["chat_id"], card["message_id"])
+            return await self._draw_digest(conn, members, message_id=card["message_id"])
+        if card["message_id"] is None and card["digest_key"] and not card["expanded"] and await conn.fetchval(
+                "SELECT count(*) FROM cards WHERE digest_key = $1 AND message_id IS NULL AND NOT expanded"
+                " AND retry_at <= now() AND (sending_until IS NULL OR sending_until < now())",
+                card["digest_key"]) >= DIGEST_THRESHOLD - 1:
+            more = await OUTBOX.claim(conn, DIGEST_SIZE - 1, where="digest_key = $2 AND message_id IS NULL"
+                                      " AND NOT expanded AND subject_kind = $3", args=(card["digest_key"],
+                                                                                         card["subject_kind"]))
+            members = sorted([card, *more], key=lambda c: c["subject_id"])  # numbered as every redraw numbers them
+            if len(members) > 1:
+                return await self._draw_digest(conn, members, message_id=None)
+        return await self._draw_card(conn, card)
+
+    async def _draw_card(self, conn: asyncpg.Connection, card: asyncpg.Record) -> Delivery:
+        drawing = await self._subject(card["subject_kind"]).draw(conn, card["subject_id"], limit=self.limit)
+        chat_id = card["chat_id"] or self.chat.chat_id
+        keyboard = await self._keyboard(conn, card["subject_kind"], drawing, card["subject_id"], chat_id)
+        return Delivery({card["id"]: card["revision"]}, chat_id, card["message_id"], drawing.topic,
+                        drawing.card.text, keyboard, card["attempts"], digest=False)
+
+    async def _draw_digest(self, conn: asyncpg.Connection, members: Sequence[asyncpg.Record], *,
+                           message_id: int | None) -> Delivery:
+        kind = members[0]["subject_kind"]
+        drawing = await self._subject(kind).draw_digest(conn, [m["subject_id"] for m in members], limit=self.limit)
+        chat_id = members[0]["chat_id"] or self.chat.chat_id
+        keyboard = await self._keyboard(conn, kind, drawing, members[0]["subject_id"], chat_id)
+        await conn.execute("UPDATE cards SET sending_until = now() + $2::interval WHERE id = ANY($1)",
+                           [m["id"] for m in members], SENDING_LEASE)
+        return Delivery({m["id"]: m["revision"] for m in members}, chat_id, message_id, drawing.topic,
+                        drawing.card.text, keyboard, max(m["attempts"] for m in members), digest=True)
+
+    async def _keyboard(self, conn: asyncpg.Connection, kind: str, drawing: Drawing, default_subject: int,
+                        chat_id: int) -> Keyboard:
+        """Stores a token for every button; the token, not the payload, says what the button does."""
+        rows = []
+        for row in drawing.card.buttons:
+            keys = []
+            for button in row:
+                subject_id = button.subject_id or default_subject
+                token = new_token()
+                await conn.execute(
+                    "INSERT INTO buttons (token, subject_kind, subject_id, action, params, decision_seq, chat_id)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    token, kind, subject_id, button.action, button.params, drawing.seqs[subject_id], chat_id)
+                keys.append(KeyButton(button.text, BUTTON_PREFIX + token))
+            rows.append(tuple(keys))
+        return tuple(rows)
+
+    async def _write(self, d: Delivery) -> int | WorkChatError:
+        """The chat call; returns the message id, or the error to record."""
+        try:
+            if d.message_id is None:
+                return await self.chat.send(d.text, d.keyboard, chat_id=d.chat_id, topic=d.topic)
+            await self.chat.edit(d.message_id, d.text, d.keyboard, chat_id=d.chat_id)
+            return d.message_id
+        except WorkChatError as exc:
+            return exc
+
+    async def _record(self, conn: asyncpg.Connection, d: Delivery, outcome: int | WorkChatError) -> None:
+        ids = list(d.cards)
+        if isinstance(outcome, int):
+            for card_id, revision in d.cards.items():
+                await conn.execute(
+                    "UPDATE cards SET chat_id = $6, message_id = $2, thread_id = $3, sent_revision = $4, attempts = 0,"
+                    " last_error = NULL, in_digest = $5, sending_until = NULL, updated_at = now()"
+                    " WHERE id = $1 AND sending_until IS NOT NULL",  # not if a press moved it meanwhile
+                    card_id, outcome, d.topic, revision, d.digest, d.chat_id)
+            if d.digest and d.message_id is None:
+                log.info("digest of %s cards sent as message %s", len(ids), outcome)
+            return
+        await conn.execute("UPDATE cards SET sending_until = NULL WHERE id = ANY($1)", ids)
+        exc = outcome
+        if isinstance(exc, RateLimited):
+            self.window.pause(exc.retry_after)
+            await self._later(conn, ids, exc.retry_after, f"rate limited: retry after {exc.retry_after}", d.attempts)
+        elif isinstance(exc, MessageGone):
+            log.warning("card %s was deleted from the chat; sending it again", ids)
+            await conn.execute("UPDATE cards SET message_id = NULL, in_digest = false WHERE id = ANY($1)", ids)
+            if len(ids) > 1:  # the digest's other subjects must be drawn again too
+                await conn.execute("UPDATE cards SET revision = revision + 1 WHERE id = ANY($1)", ids)
+        elif isinstance(exc, ChatMigrated):
+            log.error("the work chat %s became %s: cards go there now; set telegram.work_chat_id = %s",
+                      d.chat_id, exc.new_chat_id, exc.new_chat_id)
+            await conn.execute("UPDATE cards SET chat_id = $2 WHERE chat_id = $1", d.chat_id, exc.new_chat_id)
+            await conn.execute("UPDATE buttons SET chat_id = $2 WHERE chat_id = $1", d.chat_id, exc.new_chat_id)
+        elif isinstance(exc, Refused | Forbidden):
+            # A refusal rarely goes away by itself: try a few times, then only once a day, loudly.
+            delay = 300 if d.attempts < GIVE_UP_AFTER else 86400
+            log.error("the work chat refused card %s (attempt %s, next in %ss): %s", ids, d.attempts + 1, delay, exc)
+            await self._later(conn, ids, delay, str(exc), d.attempts)
+        else:
+            delay = backoff(d.attempts + 1)
+            log.warning("work chat error for card %s, retry in %ss: %s", ids, delay, exc)
+            await self._later(conn, ids, delay, str(exc), d.attempts)
+
+    async def _later(self, conn: asyncpg.Connection, card_ids: list[int], delay: float, error: str,
+                     attempts: int) -> None:
+        await conn.execute(
+            "UPDATE cards SET retry_at = now() + $2 * interval '1 second', attempts = $3 + 1, last_error = $4"
+            " WHERE id = ANY($1)", card_ids, float(delay), attempts, error[:500])
+
+    async def run(self, *, idle: float = 2.0) -> None:
+        await drain_forever("outbox", self.sync_one, self.services.cards_ready, idle=idle)
+

@@ -1,0 +1,55 @@
+"""What a card can be about. Each flow (moderation items; later drafts, replies awaiting approval) is a
+`SubjectType` registered at assembly, so the outbox, the buttons and the action queue serve them all
+without knowing any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import asyncpg
+
+from bot.workchat.model import Card
+
+if TYPE_CHECKING:
+    from bot.config import StaffMember
+
+
+@dataclass(frozen=True)
+class Drawing:
+    card: Card
+    seqs: dict[int, int]  # subject id -> the decision sequence its buttons are valid for
+    topic: int | None = None  # forum topic of the work chat
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a presser is told at once (a toast, or an alert that needs a tap)."""
+
+    text: str
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class PressContext:
+    button: asyncpg.Record  # the stored button: subject, action, params, decision_seq
+    staff: StaffMember
+    chat_id: int
+    message_id: int
+
+
+class SubjectType(Protocol):
+    kind: str  # "item": the key in cards, buttons and actions
+
+    async def draw(self, conn: asyncpg.Connection, subject_id: int, *, limit: int) -> Drawing: ...
+
+    async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing: ...
+
+    def may_press(self, staff: StaffMember) -> bool: ...
+
+    async def press(self, conn: asyncpg.Connection, press: PressContext) -> Answer: ...
+
+    async def perform(self, action: asyncpg.Record) -> None:
+        """Carries out one queued action (claimed by the executor) and records its outcome."""
+        ...
