@@ -24,8 +24,9 @@ check-config: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and mypy over the service's packages
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 eval: $(STAMP)  ## classifier quality on the shared data sets and our own labelled set
 	$(BIN)/python -m bench.eval_classifier

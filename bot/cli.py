@@ -103,7 +103,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _output(path: str | None):  # type: ignore[no-untyped-def]
+def _output(path: str | None):
     if not path or path == "-":
         yield sys.stdout
     else:
@@ -158,6 +158,7 @@ def cmd_ok_setup(args: argparse.Namespace) -> int:
     config = _config(args)
     if not config.public_url:
         raise SystemExit("service.public_url is not set: OK must know where to send messages")
+    public_url = config.public_url
     groups = [a for a in config.accounts_of("ok") if args.group_id in (None, a.id) and a.settings.group_token]
     if not groups:
         raise SystemExit("no OK group with messages in the configuration" + (
@@ -169,7 +170,7 @@ def cmd_ok_setup(args: argparse.Namespace) -> int:
         try:
             for group in groups:
                 try:
-                    report = await setup_webhook(ok.client, group, public_url=config.public_url, prune=args.prune)
+                    report = await setup_webhook(ok.client, group, public_url=public_url, prune=args.prune)
                 except PlatformError as exc:
                     print(f"{group.id}: {exc.for_card()}")
                     failed += 1

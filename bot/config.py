@@ -1,7 +1,7 @@
 """Configuration: `gospablik.toml` for the shape of the deployment, the environment for secrets.
 
 The core reads what is common (service, work chat, staff, and each account's name, topic and policy);
-each platform reads its own section (`[vk]`, `[ok]`) through a `SectionParser` that app assembly
+each platform reads its own section (named by the network) through a `SectionParser` that app assembly
 passes in. Every problem is collected and reported at once, in plain words, so that an operator
 fixes the file in one pass instead of discovering errors one restart at a time.
 """
@@ -44,7 +44,7 @@ class LabelPolicy:
 
 @dataclass(frozen=True)
 class Account:
-    """One page served by this instance — a VK community, an OK group — named by (network, id)."""
+    """One page served by this instance (a community, a group), named by (network, id) everywhere."""
 
     network: str
     id: int
@@ -160,7 +160,7 @@ class Reader:
 
 
 class SectionParser(Protocol):
-    """A platform's reader of its own TOML section (`[vk]`, `[ok]`)."""
+    """A platform's reader of its own TOML section, named after its network."""
 
     network: str
 
@@ -245,7 +245,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         networks[name] = settings
         accounts += found
     if not accounts:
-        problems.append("no page configured: list at least one [[vk.communities]] or [[ok.groups]]")
+        problems.append("no page configured: list at least one community or group in a network's section ("
+                        + ", ".join(f"[{name}]" for name in sections) + ")")
 
     if problems:
         raise ConfigError(problems)

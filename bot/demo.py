@@ -246,8 +246,8 @@ async def _seed(emulators: Emulators) -> None:
                "owner_id": -GROUP_ID, "post_owner_id": -GROUP_ID, "parents_stack": [], "attachments": []}
         vk.record_event_object("wall_reply_new", obj)
         await emulators.vk_sender.deliver("wall_reply_new", obj, event_id=f"{number:040x}")
-    for author, text in OK_SEED_COMMENTS:
-        emulators.ok.add_comment(None, author, text)
+    for ok_author, ok_text in OK_SEED_COMMENTS:
+        emulators.ok.add_comment(None, ok_author, ok_text)
     emulators.save()
 
 

@@ -79,7 +79,7 @@ class KindSpec:
     neuter: bool = False  # "Сообщение удалено" rather than "Комментарий удалён"
     conversation: bool = False  # a private dialogue with the page, not a public comment
     can: frozenset[Capability] = frozenset()
-    ban_deletes_only: bool = False  # the network blocks an author only by deleting their item (OK)
+    ban_deletes_only: bool = False  # the network blocks an author only by deleting their item
 
     def allows(self, capability: Capability) -> bool:
         return capability in self.can

@@ -27,7 +27,7 @@ class PlatformError(Exception):
         self.message_ru = message_ru
         self.code = code
         self.transient = transient
-        self.source = source  # "VK", "OK": who gave the code
+        self.source = source  # the network's short name: who gave the code
         # The request may have been carried out although no answer came (a timeout on a call that is not
         # idempotent): retrying could do it twice, so it is not retried.
         self.uncertain = uncertain
@@ -44,8 +44,8 @@ class PlatformError(Exception):
 class NetworkWords:
     """How the card names a network and what it cannot do."""
 
-    name_ru: str  # "ВКонтакте"
-    short: str  # "VK": "в VK", "Открыть в VK", "код VK 15"
+    name_ru: str  # the network's name in Russian, as on the card's first line
+    short: str  # its short name: "в …", "Открыть в …", "код … 15"
     # Why a button is missing and what to do instead, by capability: one line under the card.
     cannot_ru: Mapping[str, str] = field(default_factory=dict)
     banned_ru: str = "автор заблокирован"  # what a ban does, as the card says it
@@ -100,7 +100,7 @@ class PollStep:
 
 
 class Platform(Protocol):
-    network: str  # "vk", "ok": the key in storage and configuration
+    network: str  # the key in storage and configuration
     words: NetworkWords
     ack_text: str  # what the webhook answers once an event is committed
     ban_terms: tuple[int | None, ...]  # ban lengths the network offers, in days; None = for good

@@ -1,7 +1,7 @@
 """A sliding-window limiter: at most `limit` acquisitions in any `period` seconds.
 
 Used where a remote service counts requests in a window (Telegram: ~20 messages a minute in one
-group; VK: 3 or 20 requests a second per token). Unlike a leaky bucket it never lets a burst of
+group; a social network's 3 or 20 requests a second per token). Unlike a leaky bucket it never lets a burst of
 twice the limit through at the edge of a window.
 """
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 
@@ -19,7 +20,7 @@ LEADER_LOCK = 7_420_002
 KEEPALIVES = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 
-async def lead(url: str, duties: Callable[[], Awaitable[None]], *, retry: float = 5.0) -> None:
+async def lead(url: str, duties: Callable[[], Coroutine[Any, Any, None]], *, retry: float = 5.0) -> None:
     """Runs `duties` whenever this replica is the leader; never returns unless cancelled."""
     while True:
         conn = None

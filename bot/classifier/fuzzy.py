@@ -27,11 +27,11 @@ import re
 from functools import lru_cache
 
 try:  # Python 3.11+
-    import re._parser as _sre_parse  # type: ignore[import-not-found]
-    from re._constants import BRANCH, IN, LITERAL, MAX_REPEAT, RANGE, SUBPATTERN  # type: ignore[import-not-found]
+    import re._parser as _sre_parse
+    from re._constants import BRANCH, IN, LITERAL, MAX_REPEAT, RANGE, SUBPATTERN
 except ImportError:  # pragma: no cover - older Pythons
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-    from sre_constants import BRANCH, IN, LITERAL, MAX_REPEAT, RANGE, SUBPATTERN  # type: ignore[no-redef]
+    import sre_parse as _sre_parse
+    from sre_constants import BRANCH, IN, LITERAL, MAX_REPEAT, RANGE, SUBPATTERN
 
 from .lexicon import _split_top, words
 
@@ -66,7 +66,7 @@ def expand(pattern: str) -> set[str] | None:
     return out
 
 
-def _seq(items: list) -> set[str] | None:  # type: ignore[type-arg]
+def _seq(items: list) -> set[str] | None:
     acc = {""}
     for op, av in items:
         alts = _item(op, av)
@@ -78,7 +78,7 @@ def _seq(items: list) -> set[str] | None:  # type: ignore[type-arg]
     return acc
 
 
-def _item(op, av) -> set[str] | None:  # type: ignore[no-untyped-def]
+def _item(op, av) -> set[str] | None:
     if op is LITERAL:
         return {chr(av)}
     if op is IN:
@@ -98,12 +98,12 @@ def _item(op, av) -> set[str] | None:  # type: ignore[no-untyped-def]
             out |= sub
         return out
     if op is MAX_REPEAT:
-        lo, hi, sub = av
-        sub = list(sub)
-        if len(sub) == 1 and sub[0][0] is IN and any(o is RANGE for o, _ in sub[0][1]):
+        lo, hi, repeated = av
+        body = list(repeated)
+        if len(body) == 1 and body[0][0] is IN and any(o is RANGE for o, _ in body[0][1]):
             return {_ANY} if lo == 0 else {"\x01" + _ANY}  # [а-я]* / [а-я]+
         if lo == 0 and hi == 1:
-            inner = _seq(sub)
+            inner = _seq(body)
             return None if inner is None else inner | {""}
         return None
     return None

@@ -184,9 +184,9 @@ def find(norm: Normalized) -> list[Hit]:
     for marks, masked_re, resolve in _MASKS:
         if any(mark in text for mark in marks):
             for m in masked_re.finditer(text):
-                word = resolve(m.group(0))
-                if word:
-                    hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), word,
+                resolved = resolve(m.group(0))
+                if resolved:
+                    hits.append(Hit(LABEL, "lexicon:insult-masked", m.start(), m.end(), resolved,
                                     "замаскированное оскорбительное или грубое слово", 0.8))
     if "сук" in text or "пид" in text:
         for m in _GLUED_RE.finditer(text):
@@ -218,9 +218,9 @@ def find(norm: Normalized) -> list[Hit]:
         # Stretched or doubled letters ("сукаааа", "жопаа") and "й" typed as "и" at the end
         # of a word ("твареи"): re-read such words when nothing else matched.
         for m in _REREAD_RE.finditer(text):
-            found = _reread(m.group(0))
-            if found:
-                word, stretched = found
+            reread = _reread(m.group(0))
+            if reread:
+                word, stretched = reread
                 if stretched:
                     hits.append(Hit(LABEL, "lexicon:insult-stretched", m.start(), m.end(), word,
                                     "оскорбительное или грубое слово с растянутыми буквами", 0.7))

@@ -57,7 +57,7 @@ _DIGIT_RE = re.compile(r"\d")
 _MIXED_INNER = re.compile(r"[а-я][aeopcxykmthbu]+[а-я]|[aeopcxykmthbu].*[aeopcxykmthbu]")
 
 
-def _load_categories() -> list[tuple[str, float, str, re.Pattern[str]]]:
+def _load_categories() -> list[tuple[str, float, str, str, re.Pattern[str]]]:
     cats: list[tuple[str, float, str, str, list[str]]] = []
     for line in lines("spam.txt"):
         if line.startswith("["):
@@ -174,7 +174,7 @@ def find(
                 break
 
     mixed = [m for m in (_MIXED_RE.finditer(text) if has_mix else ())
-             if _LATIN_NOT_I.search(w := _before_link(m, url_spans)) and _MIXED_INNER.search(w)
+             if _LATIN_NOT_I.search(word := _before_link(m, url_spans)) and _MIXED_INNER.search(word)
              and not (claimed and any(a < m.end() and m.start() < b for a, b in claimed))]
     if mixed:
         w = 0.6 if len(mixed) >= 2 else 0.35

@@ -44,7 +44,7 @@ def render_digest(entries: list[tuple[Item, Look]], *, account_name: str) -> Car
     """`entries` in the order they were numbered when the digest was first sent."""
     text = Lines()
     text.line(bold("📥 Поток обращений"), plain(f" · {account_name}"))
-    text.line(italic(f"{_records(len(entries))} в одном сообщении, чтобы не превысить лимит Telegram."))
+    text.line(italic(f"{_records(len(entries))} в одном сообщении, чтобы не превысить лимит сообщений в чате."))
     text.blank()
     rows: list[tuple[Button, ...]] = []
     for number, (item, look) in enumerate(entries, start=1):

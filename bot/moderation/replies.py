@@ -87,7 +87,7 @@ async def submit(services: Services, *, chat_id: int, message_id: int, user_id: 
             return await refuse("по карточке уже выполняется другое действие, повторите ответ чуть позже")
         action_id = await actions.enqueue(conn, item_id=item_id, action=Action.REPLY, actor=actor,
                                           actor_name=staff.name, params={"text": text}, claimed=True)
-        # The action's own id makes the network call idempotent where the network allows (VK's guid, random_id).
+        # The action's own id makes the network call idempotent where the network allows (an idempotency key).
         await conn.execute("UPDATE actions SET params = params || jsonb_build_object('key', id) WHERE id = $1",
                            action_id)
         await audit.record(conn, actor=actor, actor_name=staff.name, action="decided:reply", result="queued",

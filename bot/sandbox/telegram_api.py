@@ -521,7 +521,7 @@ class TelegramEmulator:
 
     async def _m_getChatAdministrators(self, params: dict) -> list[dict]:
         chat = self._chat(params.get("chat_id"))
-        admins = [self._member(chat, self.bot_user["id"])]
+        admins = [self._member(chat, int(self.bot_user["id"]))]  # type: ignore[call-overload]
         for (chat_id, user_id), status in self.member_status.items():
             if chat_id == chat.id and status in ("creator", "administrator") and user_id in self.users:
                 admins.append(self._member(chat, user_id))

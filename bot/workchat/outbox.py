@@ -215,7 +215,7 @@ class Outbox:
             await conn.execute("UPDATE buttons SET chat_id = $2 WHERE chat_id = $1", d.chat_id, exc.new_chat_id)
         elif isinstance(exc, Refused | Forbidden):
             # A refusal rarely goes away by itself: try a few times, then only once a day, loudly.
-            delay = 300 if d.attempts < GIVE_UP_AFTER else 86400
+            delay = 300.0 if d.attempts < GIVE_UP_AFTER else 86400.0
             log.error("the work chat refused card %s (attempt %s, next in %ss): %s", ids, d.attempts + 1, delay, exc)
             await self._later(conn, ids, delay, str(exc), d.attempts)
         else:

@@ -39,7 +39,7 @@ async def setup_webhook(client: OkClient, account: Account, *, public_url: str, 
     url = webhook_url(public_url, account)
     ours = f"{public_url}/webhooks/ok/{account.id}/"
     listed = await client.graph(group.group_token, "GET", "me/subscriptions")
-    current = [s.get("url") for s in listed.get("subscriptions") or [] if isinstance(s, dict) and s.get("url")]
+    current = [str(s["url"]) for s in listed.get("subscriptions") or [] if isinstance(s, dict) and s.get("url")]
     report = SetupReport(url, subscribed=url not in current)
     if report.subscribed:
         await client.graph(group.group_token, "POST", "me/subscribe", {"url": url})

@@ -59,13 +59,14 @@ class VkApi:
     """API clients per (community, token kind), created on first use over one aiohttp session."""
 
     def __init__(self, communities: Iterable[tuple[int, VkCommunity]], *, api_url: str, api_version: str,
-                 timeout: float = 20.0) -> None:
+                 timeout: float = 20.0, rates: tuple[int, int] = (USER_RPS, GROUP_RPS)) -> None:
         self._session: aiohttp.ClientSession | None = None
         self._timeout = timeout
         self._apis: dict[tuple[int, str], API] = {}
         self._communities = dict(communities)
         self.api_url = api_url
         self.api_version = api_version
+        self.rates = rates  # requests a second for a user token and a community token
 
     def _api(self, group_id: int, which: str) -> API:
         key = (group_id, which)
@@ -76,7 +77,8 @@ class VkApi:
                 raise PlatformError(f"Сообщество {group_id} не настроено в Госпаблике")
             if self._session is None or self._session.closed:
                 self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
-            token, rps = (community.user_token, USER_RPS) if which == "user" else (community.group_token, GROUP_RPS)
+            token, rps = (community.user_token, self.rates[0]) if which == "user" else (community.group_token,
+                                                                                        self.rates[1])
             api = API(RateLimitedToken(token, rps), http_client=AiohttpClient(session=self._session),
                       request_rescheduler=GiveUpRescheduler())
             api.API_URL = self.api_url

@@ -31,11 +31,12 @@ class VkPlatform:
     words = WORDS
     ack_text = "ok"
     ban_terms = BAN_TERMS
-    poll_interval = None  # VK pushes everything through the Callback API
+    poll_interval: float | None = None  # VK pushes everything through the Callback API
 
-    def __init__(self, accounts: Iterable[Account], settings: VkSettings, *, timeout: float = 20.0) -> None:
+    def __init__(self, accounts: Iterable[Account], settings: VkSettings, *, timeout: float = 20.0,
+                 rates: tuple[int, int] | None = None) -> None:
         self.api = VkApi(((a.id, a.settings) for a in accounts), api_url=settings.api_url,
-                         api_version=settings.api_version, timeout=timeout)
+                         api_version=settings.api_version, timeout=timeout, **({"rates": rates} if rates else {}))
         self.settings = settings
         self._names: dict[int, str] = {}
 

@@ -1,0 +1,140 @@
+"""The contract every platform keeps, checked against its emulator over real HTTP.
+
+The core trusts a platform for five things: an event means what it says, a capability makes exactly
+its API call, a retried action does no harm, an error says honestly whether retrying helps, and the
+same delivery always gets the same event id (so the inbox can drop repeats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.domain import Capability, Item, ItemSeen
+from bot.platform import InboundCall, PlatformError, Store
+from tests.platform_harness import HARNESSES, Expected
+
+
+@pytest_asyncio.fixture(params=sorted(HARNESSES))
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    started = await HARNESSES[request.param]().start()
+    yield started
+    await started.close()
+
+
+async def _act(harness: Any, capability: Capability, item: Item) -> None:
+    platform = harness.platform
+    if capability is Capability.DELETE:
+        await platform.delete(item, reason=None)
+    elif capability is Capability.RESTORE:
+        await platform.delete(item, reason=None)  # only a deleted item can be restored
+        await platform.restore(item)
+    elif capability is Capability.BAN:
+        await platform.ban(item, days=platform.ban_terms[0], reason="spam", comment="Нарушение правил")
+    elif capability is Capability.UNBAN:
+        await platform.ban(item, days=platform.ban_terms[0], reason="spam", comment="Нарушение правил")
+        await platform.unban(item)
+    else:
+        await platform.reply(item, "Спасибо, передали в отдел.", key=item.id)
+
+
+def _made(calls: list[dict], expected: Expected) -> list[dict]:
+    return [c for c in calls if c["method"] == expected.method
+            and all(str(c["params"].get(k)) == v for k, v in expected.params.items())]
+
+
+async def test_every_event_kind_means_what_it_says(harness: Any) -> None:
+    for sample in harness.samples():
+        event = harness.platform.parse(sample.event_type, sample.payload, harness.account.id)
+        assert isinstance(event, sample.expect), (sample.event_type, event)
+        if isinstance(event, ItemSeen):
+            assert event.draft.kind == sample.kind and event.change == sample.change
+            assert event.draft.network == harness.network and event.draft.account_id == harness.account.id
+            assert harness.platform.kind(event.draft.kind).name_ru  # every kind has words for the card
+
+
+async def test_each_capability_makes_exactly_its_api_call(harness: Any) -> None:
+    from tests.platform_harness import KINDS_OF
+
+    for kind in KINDS_OF[harness.network]:
+        spec = harness.platform.kind(kind)
+        for capability in sorted(spec.can):
+            item = await harness.item(kind)
+            before = len(harness.calls())
+            await _act(harness, capability, item)
+            calls = harness.calls()[before:]
+            assert not [c for c in calls if "error" in c], (kind, capability, calls)
+            for expected in harness.expected(capability, item):
+                assert len(_made(calls, expected)) == 1, (kind, capability, expected, calls)
+
+
+async def test_what_the_network_cannot_do_is_refused_not_pretended(harness: Any) -> None:
+    from tests.platform_harness import KINDS_OF
+
+    for kind in KINDS_OF[harness.network]:
+        spec = harness.platform.kind(kind)
+        for capability in set(Capability) - set(spec.can):
+            item = await harness.item(kind)
+            before = len(harness.calls())
+            with pytest.raises(PlatformError):
+                await _act(harness, capability, item)
+            made = harness.calls()[before:]
+            assert all(c["method"] != harness.delete_method(item) or capability in (Capability.RESTORE,
+                                                                                     Capability.UNBAN) for c in made)
+        if not spec.allows(Capability.BAN):
+            assert spec.conversation or spec.ban_deletes_only is False
+
+
+async def test_a_retried_deletion_does_no_harm(harness: Any) -> None:
+    from tests.platform_harness import KINDS_OF
+
+    for kind in KINDS_OF[harness.network]:
+        if not harness.platform.kind(kind).allows(Capability.DELETE):
+            continue
+        item = await harness.item(kind)
+        await harness.platform.delete(item, reason=None)
+        await harness.platform.delete(item, reason=None)  # a retry after a lost answer: already done, not an error
+
+
+async def test_errors_say_whether_retrying_helps(harness: Any) -> None:
+    item = await harness.item("message" if harness.network == "vk" else "topic_comment")
+    method = harness.expected(Capability.REPLY, item)[0].method
+    harness.fail_next(method, harness.transient_code)
+    with pytest.raises(PlatformError) as caught:
+        await harness.platform.reply(item, "Ответ", key=1)
+    assert caught.value.transient and not caught.value.uncertain
+    harness.fail_next(method, harness.permanent_code)
+    with pytest.raises(PlatformError) as caught:
+        await harness.platform.reply(item, "Ответ", key=2)
+    assert not caught.value.transient
+    card = caught.value.for_card()
+    assert f"(код {harness.network.upper()} {harness.permanent_code})" in card
+    assert any("а" <= ch <= "я" for ch in card.lower()), "the card explains it in Russian"
+
+
+async def test_the_same_delivery_gets_the_same_event_id(harness: Any) -> None:
+    for sample in harness.samples():
+        if harness.network == "ok" and sample.event_type == "topic_comment":
+            continue  # polled, not pushed: see the poll check below
+        payload = dict(sample.payload)
+        if harness.network == "vk":
+            payload |= {"type": sample.event_type, "event_id": "e" * 40, "group_id": harness.account.id,
+                        "secret": harness.account.settings.secret}
+        outcomes = [await harness.platform.inbound(InboundCall(harness.account, "", {}, "127.0.0.1", dict(payload)))
+                    for _ in range(2)]
+        assert all(isinstance(o, Store) for o in outcomes), outcomes
+        assert outcomes[0].event_id == outcomes[1].event_id
+        assert "secret" not in outcomes[0].payload
+    if harness.network == "ok":
+        for _ in range(2):
+            await harness.item("topic_comment")
+    steps: list[list[str]] = []
+    for _ in range(2):
+        poll = harness.platform.poll(harness.account, {})
+        if poll is None:
+            return
+        steps.append([e.event_id for step in [s async for s in poll] for e in step.events])
+    assert steps[0] == steps[1] and steps[0], "polling from the same cursor finds the same events, by the same ids"
