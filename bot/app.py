@@ -12,15 +12,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot import config as config_module
-from bot.config import Config, SectionParser
+from bot.config import Config
 from bot.db import DatabaseUnavailable, open_database
 from bot.executor import executor_loop
 from bot.moderation.intake import worker_loop
@@ -32,9 +30,10 @@ from bot.workchat.outbox import Outbox
 from handlers import telegram as telegram_handlers
 from handlers import webhooks
 from handlers.context import SERVICES
-from platforms import ok, vk
+from platforms.ok.platform import OkPlatform
 from platforms.telegram import TelegramWorkChat
 from platforms.telegram import make_bot as make_telegram_bot
+from platforms.vk.platform import VkPlatform
 from scheduler import lead, poll_loop, start_scheduler
 
 log = logging.getLogger(__name__)
@@ -44,26 +43,15 @@ BOT = web.AppKey("bot", Bot)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 TASKS = web.AppKey("tasks", list)
 
-# Every network the service knows: its configuration section and how to build its platform.
-SECTIONS: Mapping[str, SectionParser] = {vk.NETWORK: vk.SECTION, ok.NETWORK: ok.SECTION}
 PlatformFactory = Callable[[Config], dict[str, Platform]]
-
-
-def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
-    return config_module.parse_config(data, env, SECTIONS)
-
-
-def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    return config_module.load_config(path, env, SECTIONS)
+# Every network the service knows (its configuration section is read by `bot.cli.SECTIONS`).
+PLATFORMS: Mapping[str, Callable[..., Platform]] = {"vk": VkPlatform, "ok": OkPlatform}
 
 
 def default_platforms(config: Config) -> dict[str, Platform]:
-    platforms: dict[str, Platform] = {}
-    if config.accounts_of(vk.NETWORK):
-        platforms[vk.NETWORK] = vk.VkPlatform(config.accounts_of(vk.NETWORK), config.networks[vk.NETWORK])
-    if config.accounts_of(ok.NETWORK):
-        platforms[ok.NETWORK] = ok.OkPlatform(config.accounts_of(ok.NETWORK), config.networks[ok.NETWORK])
-    return platforms
+    """A platform for each network that has a page configured."""
+    return {network: make(config.accounts_of(network), config.networks[network])
+            for network, make in PLATFORMS.items() if config.accounts_of(network)}
 
 
 def make_bot(config: Config) -> Bot:

@@ -6,17 +6,29 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
+from bot import config as config_module
 from bot import logs
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, SectionParser
+from platforms import ok, vk
+
+# Every network's configuration section. Reading the configuration loads no network client.
+SECTIONS: Mapping[str, SectionParser] = {vk.NETWORK: vk.SECTION, ok.NETWORK: ok.SECTION}
+
+
+def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    return config_module.parse_config(data, env, SECTIONS)
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    return config_module.load_config(path, env, SECTIONS)
 
 
 def _config(args: argparse.Namespace) -> Config:
-    from bot.app import load_config
-
     return load_config(Path(args.config) if args.config else None)
 
 

@@ -220,7 +220,7 @@ async def _redraw_cards(app: web.Application) -> None:
     app[SERVICES].cards_ready.set()
 
 
-async def _subscribe_ok(app: web.Application) -> None:
+async def subscribe_ok(app: web.Application) -> None:
     """What `gospablik ok setup` does in production: subscribe the group's messages webhook."""
     from platforms.ok import OkPlatform
     from platforms.ok.setup import setup_webhook
@@ -277,7 +277,7 @@ async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, ope
         print(f"\n  gospablik demo is running: {url}\n"
               f"  VK and OK pages on the left, the Telegram work chat on the right. Ctrl+C stops it.\n"
               f"  Database: {'throwaway' if ephemeral else data_dir / 'pgdata'}\n", flush=True)
-        await _subscribe_ok(app)
+        await subscribe_ok(app)
         seeding = asyncio.create_task(_seed(emulators)) if emulators.fresh else None
         if open_browser:
             with contextlib.suppress(Exception):

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import load_config, parse_config
-from bot.cli import main
+from bot.cli import load_config, main, parse_config
 from bot.config import ConfigError
 from bot.domain import PolicyAction, Role
 

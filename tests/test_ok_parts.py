@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from bot.app import parse_config
+from bot.cli import parse_config
 from bot.config import Account, ConfigError
 from bot.domain import Ignored, ItemSeen
 from platforms.ok.client import signature

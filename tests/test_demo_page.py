@@ -1,0 +1,224 @@
+"""The demo page in a real browser (headless Chromium through Playwright) against the whole demo service:
+a citizen's VK comment → a card in the work chat → «Удалить» pressed on the page → the comment greys out; the
+same for an OK comment (found by polling); an OK message → a card with «✅ Обработано»; and an older service
+without OK hides the OK tab.
+
+Needs Debian's Chromium at /usr/bin/chromium and the `playwright` Python package (no downloaded browsers).
+Without them the tests are skipped, unless GOSPABLIK_REQUIRE_BROWSER=1 says they must run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from bot.demo import OK_TOPICS, Emulators, subscribe_ok, build_demo_app, demo_config
+from tests.conftest import _with_database, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+REQUIRED = os.environ.get("GOSPABLIK_REQUIRE_BROWSER") == "1"
+CARD_TIMEOUT = 20_000  # ms: OK comments are polled every 2 s, and the machine may be loaded
+STEP_TIMEOUT = 15_000
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"{reason} (GOSPABLIK_REQUIRE_BROWSER=1 requires the browser test)", pytrace=False)
+    pytest.skip(reason)
+
+
+def playwright_module() -> Any:
+    reason = "Playwright is not installed (pip install playwright; its browsers are not needed)"
+    if REQUIRED:
+        try:
+            import playwright.async_api as module
+        except ImportError:
+            unavailable(reason)
+        return module
+    return pytest.importorskip("playwright.async_api", reason=reason)
+
+
+@dataclass
+class Demo:
+    base: str
+    emulators: Emulators
+    page: Any  # playwright.async_api.Page
+    browser: Any
+    expect: Any
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/sandbox/"
+
+
+async def wait_until(predicate: Any, what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def browser_ready() -> Any:
+    """The playwright module, once Chromium and Playwright are known to be there (checked before the database)."""
+    module = playwright_module()
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    return module
+
+
+@pytest_asyncio.fixture(scope="module")
+async def demo(browser_ready: Any, pg_url: str) -> AsyncIterator[Demo]:
+    pw = browser_ready
+    name = f"t_demo_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(pg_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    folder = Path(tempfile.mkdtemp(prefix="gospablik-demo-page-"))
+    port = free_port()
+    config, keys = demo_config(host="127.0.0.1", port=port, data_dir=folder)
+    config = dataclasses.replace(config, database_url=_with_database(pg_url, name))
+    app, emulators = build_demo_app(config, keys)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await subscribe_ok(app)  # as `gospablik demo` does: OK pushes group messages to the service
+        await wait_until(lambda: any(m == "setWebhook" for m, _ in emulators.telegram.calls),
+                         "the service to connect to the emulated Telegram")
+        async with pw.async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+                page = await context.new_page()
+                page.set_default_timeout(STEP_TIMEOUT)
+                demo = Demo(base=f"http://127.0.0.1:{port}", emulators=emulators, page=page, browser=browser,
+                            expect=pw.expect)
+                page.on("pageerror", lambda error: demo.errors.append(str(error)))
+                await page.goto(demo.url)
+                yield demo
+            finally:
+                await browser.close()
+    finally:
+        await runner.cleanup()
+        admin = await asyncpg.connect(pg_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+async def test_vk_comment_card_and_delete(demo: Demo) -> None:
+    page, expect = demo.page, demo.expect
+    await expect(page.locator("#group-name")).to_have_text(demo.emulators.vk.state.group_name)
+    await expect(page.locator("#wall .post").first).to_be_visible()
+    text = f"Когда починят освещение во дворе на ул. Мира, 12? Проверка {tag()}"
+    await page.fill("#c-text", text)
+    await page.click("#c-send")
+    await expect(page.locator("#c-status")).to_have_text("Сервис принял событие")
+    comment = page.locator("#wall .comment", has_text=text)
+    await expect(comment).to_be_visible()
+    comment_id = await comment.get_attribute("data-comment-id")
+
+    card = page.locator("#chat .bubble", has_text=text)
+    await expect(card).to_be_visible(timeout=CARD_TIMEOUT)
+    await card.get_by_role("button", name="🗑 Удалить").click()
+    deleted = page.locator(f'#wall .comment.deleted[data-comment-id="{comment_id}"]')
+    await expect(deleted).to_be_visible(timeout=CARD_TIMEOUT)
+    await expect(deleted).to_contain_text("удалён")
+    assert demo.errors == []
+
+
+async def test_ok_comment_card_and_delete(demo: Demo) -> None:
+    page, expect = demo.page, demo.expect
+    await page.click("#net-ok")
+    await expect(page.locator("#ok-view")).to_be_visible()
+    await expect(page.locator("#vk-view")).to_be_hidden()
+    await expect(page.locator("#ok-topics .post").first).to_contain_text(OK_TOPICS[0])
+
+    text = f"А каток работает в праздничные дни? Проверка {tag()}"
+    await page.select_option("#ok-c-author", "__other")  # a citizen who is not in the list yet
+    await page.fill("#ok-c-name", "Вера Новикова")
+    await page.fill("#ok-c-text", text)
+    await page.click("#ok-c-send")
+    await expect(page.locator("#ok-c-status")).to_contain_text("через пару секунд")
+    comment = page.locator("#ok-topics .comment", has_text=text)
+    await expect(comment).to_contain_text("Вера Новикова")
+    comment_id = await comment.get_attribute("data-comment-id")
+
+    card = page.locator("#chat .bubble", has_text=text)
+    await expect(card).to_be_visible(timeout=CARD_TIMEOUT)  # found by the service's poll, not pushed
+    await card.get_by_role("button", name="🗑 Удалить").click()
+    deleted = page.locator(f'#ok-topics .comment.deleted[data-comment-id="{comment_id}"]')
+    await expect(deleted).to_be_visible(timeout=CARD_TIMEOUT)
+    await expect(deleted).to_contain_text("удалён")
+    found = demo.emulators.ok.state.find_comment(comment_id or "")
+    assert found is not None and found[1].state == "deleted"
+    assert demo.errors == []
+
+
+async def test_ok_message_card(demo: Demo) -> None:
+    page, expect = demo.page, demo.expect
+    await page.click("#net-ok")
+    text = f"Здравствуйте! Когда включат отопление на ул. Садовой? Проверка {tag()}"
+    await page.select_option("#ok-m-author", label="Николай Седов")
+    await page.fill("#ok-m-text", text)
+    await page.click("#ok-m-send")
+    await expect(page.locator("#ok-m-status")).to_have_text("Сообщение доставлено, сервис его принял")
+    await expect(page.locator("#ok-dialogs .dm", has_text=text)).to_contain_text("Николай Седов")
+    card = page.locator("#chat .bubble", has_text=text)
+    await expect(card.get_by_role("button", name="✅ Обработано")).to_be_visible(timeout=CARD_TIMEOUT)
+    assert demo.errors == []
+
+
+async def test_older_service_without_ok_hides_the_tab(demo: Demo) -> None:
+    page, expect = demo.page, demo.expect
+    # A fresh page in the same browser, told by the "service" that it has no OK group.
+    context = await demo.browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    try:
+        old = await context.new_page()
+        errors: list[str] = []
+        old.on("pageerror", lambda error: errors.append(str(error)))
+
+        async def without_ok(route: Any) -> None:
+            response = await route.fetch()
+            state = await response.json()
+            state.pop("ok", None)
+            await route.fulfill(response=response, body=json.dumps(state), content_type="application/json")
+
+        await old.route("**/sandbox/api/state", without_ok)
+        await old.route("**/sandbox/api/ok/**", lambda route: route.abort())  # an older service has no such routes
+        await old.goto(demo.url + "#ok")
+        await expect(old.locator("#wall .post").first).to_be_visible(timeout=STEP_TIMEOUT)
+        await expect(old.locator("#net-switch")).to_be_hidden()
+        await expect(old.locator("#ok-view")).to_be_hidden()
+        await expect(old.locator("#tab-ok-calls")).to_be_hidden()
+        assert await old.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out on a phone
+        assert errors == []
+    finally:
+        await context.close()
+    await expect(page.locator("#net-switch")).to_be_visible()
