@@ -214,9 +214,16 @@ def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
     return app, emulators
 
 
-async def _redraw_cards(app: web.Application) -> None:
-    """The emulated chat lives in memory; after a restart, draw every stored card into it again."""
-    await app[SERVICES].db.execute("UPDATE cards SET message_id = NULL, sent_revision = 0, in_digest = false")
+async def prepare_storage(app: web.Application, emulators: Emulators) -> None:
+    """Before the demo takes traffic: new pages start with an empty desk, and known pages get their cards
+    drawn again into the emulated chat, which lives in memory."""
+    db = app[SERVICES].db
+    if emulators.fresh:
+        # Nothing in an old database may point at new pages: a card's «Удалить» would act on whatever
+        # comment now has its old id.
+        await db.execute(
+            "TRUNCATE events, items, cards, buttons, actions, bans, tombstones, feedback, polls, poll_cursors")
+    await db.execute("UPDATE cards SET message_id = NULL, sent_revision = 0, in_digest = false")
     app[SERVICES].cards_ready.set()
 
 
@@ -260,12 +267,7 @@ async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, ope
         app, emulators = build_demo_app(config, keys, state_path=data_dir / STATE_FILE)
         runner = web.AppRunner(app, handle_signals=True)
         await runner.setup()
-        if emulators.fresh:
-            # New pages, so nothing in an old database may point at them: a card's «Удалить» would act on
-            # whatever comment now has its old id.
-            await app[SERVICES].db.execute(
-                "TRUNCATE events, items, cards, buttons, actions, bans, tombstones, feedback, polls, poll_cursors")
-        await _redraw_cards(app)
+        await prepare_storage(app, emulators)
         site = web.TCPSite(runner, host, port)
         try:
             await site.start()

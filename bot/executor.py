@@ -36,11 +36,9 @@ async def enqueue(conn: asyncpg.Connection, *, subject_kind: str, subject_id: in
 
 async def run_one(services: Services) -> bool:
     """Carries out one due action; returns False when there was none."""
-    async with services.db.connection() as conn:
-        claimed = await ACTIONS.claim(conn)
-    if not claimed:
+    row = await ACTIONS.take(services.db)
+    if row is None:
         return False
-    row = claimed[0]
     subject = services.subjects.get(row["subject_kind"])
     if subject is None:
         log.error("action %s: no subject type %r is registered", row["id"], row["subject_kind"])

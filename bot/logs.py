@@ -8,11 +8,12 @@ import re
 import sys
 from datetime import UTC, datetime
 
-_SECRETS = re.compile(r"(access_token=|/bot)([^&\s/]+)|(\"secret\"\s*:\s*\")([^\"]*)")
+_SECRETS = re.compile(r"(access_token=|/bot)([^&\s/]+)|(\"secret\"\s*:\s*\")([^\"]*)"
+                      r"|(/webhooks/[a-z]+/\d+/)([^\s/?\"']+)")  # a webhook path's secret segment
 
 
 def scrub(text: str) -> str:
-    return _SECRETS.sub(lambda m: (m.group(1) or m.group(3)) + "***", text)
+    return _SECRETS.sub(lambda m: (m.group(1) or m.group(3) or m.group(5)) + "***", text)
 
 
 class ScrubFilter(logging.Filter):

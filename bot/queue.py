@@ -47,6 +47,12 @@ class Queue:
             self.lease, *args)
         return sorted(rows, key=lambda r: r["id"])
 
+    async def take(self, db: Any) -> asyncpg.Record | None:
+        """Claims one due row on a connection of its own (a `bot.db.Database`); None when none is due."""
+        async with db.connection() as conn:
+            claimed = await self.claim(conn)
+        return claimed[0] if claimed else None
+
     async def retry_later(self, conn: asyncpg.Connection, row_id: int, delay: float, **fields: Any) -> None:
         """Releases a claimed row to be tried again after `delay` seconds, setting `fields` too."""
         sets, args = _assignments(fields, start=3)

@@ -48,11 +48,9 @@ async def _cursors(services: Services, network: str, account_id: int) -> dict[st
 
 async def poll_one(services: Services) -> bool:
     """Runs one due poll; returns False when none is due."""
-    async with services.db.connection() as conn:
-        claimed = await POLLS.claim(conn)
-    if not claimed:
+    row = await POLLS.take(services.db)
+    if row is None:
         return False
-    row = claimed[0]
     network, account_id = row["network"], row["account_id"]
     platform = services.platforms.get(network)
     account = services.account(network, account_id)

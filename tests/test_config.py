@@ -136,8 +136,13 @@ def test_the_shipped_example_is_valid() -> None:
     example = Path(__file__).parent.parent / "deploy" / "gospablik.example.toml"
     env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "s", "VK_SECRET_229000001": "s",
            "VK_CONFIRMATION_229000001": "c", "VK_GROUP_TOKEN_229000001": "g", "VK_USER_TOKEN_229000001": "u"}
+    env_example = Path(__file__).parent.parent / "deploy" / ".env.example"
+    env |= {k: v for k, _, v in (line.partition("=") for line in env_example.read_text().splitlines())
+            if k.startswith("OK_")}
     config = load_config(example, env)
     assert config.account("vk", 229000001).own_domains == ("admokt.ru", "gosuslugi.ru")
+    ok = config.account("ok", 70000000000001)
+    assert ok is not None and ok.settings.webhook_secret == "replace-with-24-random-letters-and-digits"
 
 
 def test_classify_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

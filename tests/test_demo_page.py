@@ -27,7 +27,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from bot.demo import OK_TOPICS, Emulators, subscribe_ok, build_demo_app, demo_config
+from bot.demo import OK_TOPICS, Emulators, build_demo_app, demo_config, subscribe_ok
 from tests.conftest import _with_database, free_port
 
 CHROMIUM = "/usr/bin/chromium"

@@ -117,5 +117,8 @@ def test_logs_never_show_tokens(capsys: pytest.CaptureFixture[str]) -> None:
         logs.setup("json")
         log.error("secret in body: {\"secret\": \"s3cr3t\"}")
         assert "s3cr3t" not in capsys.readouterr().err
+        log.error("POST http://127.0.0.1/webhooks/ok/70000000000001/path-SECRET-0123 failed")
+        err = capsys.readouterr().err
+        assert "path-SECRET" not in err and "/webhooks/ok/70000000000001/***" in err
     finally:
         root.handlers[:], root.level = saved[0], saved[1]

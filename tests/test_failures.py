@@ -174,3 +174,28 @@ async def test_ban_that_fails_after_the_delete_shows_the_comment_deleted(stack: 
     assert "Удалено —" in card["text"] and "код VK 15" in card["text"]
     assert labels(card) == ["♻️ Восстановить", "⛔ Бан"]
     assert len(vk_calls(stack, "wall.deleteComment")) == 1
+
+
+async def test_a_card_works_the_moment_the_chat_shows_it(stack: Stack) -> None:
+    """The race CI exposed on a loaded machine: the chat shows a card (and a moderator presses or replies)
+    before the outbox has recorded its message id. The button must work then, not answer «недействительна»."""
+    from bot.moderation import intake
+    from bot.workchat.outbox import Outbox
+    from handlers.context import SERVICES
+
+    await stack.stop_service()
+    await stack.start_service(loops=False)  # the test plays the loops, to hold the record step back
+    assert stack.service is not None
+    services = stack.service.app[SERVICES]
+    await stack.event("wall_reply_new", wall_comment(90, "Свежая карточка"))
+    assert await intake.process_batch(services) == 1
+    outbox = Outbox(services, services.workchat)
+    async with services.db.transaction() as conn:
+        delivery = await outbox._prepare(conn)
+    assert delivery is not None
+    assert isinstance(await outbox._write(delivery), int)  # the chat shows the card; nothing recorded yet
+    [card] = [c for c in stack.cards() if "Свежая карточка" in c["text"]]
+    assert (await stack.sql("SELECT message_id FROM cards"))[0]["message_id"] is None
+    answer = await stack.press(card, "Бан")
+    assert "срок" in answer["text"], answer
+    assert (await stack.sql("SELECT menu FROM items"))[0]["menu"] == "ban"

@@ -1,7 +1,10 @@
-"""Offline emulators of VK and Telegram that speak the real wire formats, for tests and the demo.
+"""Offline emulators of VK, OK and Telegram that speak the real wire formats, for tests and the demo.
 
 - `vk_api.VkEmulator`: the VK API (`/method/{name}`) of one community, strict like api.vk.ru.
 - `vk_callback.CallbackSender`: delivers Callback API events to the service the way VK does (retries included).
+- `ok_api.OkEmulator`: OK's REST API (`/fb.do`, signed) and Bot API (`/graph/*`) of one group, strict like api.ok.ru.
+- `ok_webhook.OkWebhookSender`: delivers the group's `MESSAGE_CREATED` webhooks to the subscribed address.
 - `telegram_api.TelegramEmulator`: the Bot API (`/bot{token}/{method}`) with the work chat and its people.
-- `control.sandbox_app`: the control API and the demo page, mounted by the service under /sandbox.
+- `control.sandbox_app`: the control API and the demo page, mounted by the service under /sandbox
+  (`control_ok` adds the OK routes).
 """
