@@ -89,7 +89,7 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
     app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes + 4096)
     bot = make_bot(config)
     dispatcher = Dispatcher()
-    dispatcher.include_router(telegram_handlers.build_router(config.telegram.work_chat_id))
+    dispatcher.include_router(telegram_handlers.build_router())
     app[BOT] = bot
     app[DISPATCHER] = dispatcher
     app[TASKS] = []

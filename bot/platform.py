@@ -135,6 +135,14 @@ class Platform(Protocol):
         """Answers the item as the page; `key` makes a retried reply land once where the network allows."""
         ...
 
+    def safe_to_repeat(self, action: str, item: Item) -> bool:
+        """Whether `action` may be sent again when it is not known if the first try reached the network."""
+        ...
+
+    async def refresh_inbound(self, account: Account, public_url: str | None) -> None:
+        """Re-asserts the network's push subscription (OK drops a webhook that failed for hours); may be a no-op."""
+        ...
+
     async def names(self, account_id: int, user_ids: Iterable[int]) -> dict[int, str]: ...
 
     def poll(self, account: Account, cursors: Mapping[str, Any]) -> AsyncIterator[PollStep] | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.db import DatabaseUnavailable
+from bot.platform import PlatformError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -46,11 +48,30 @@ async def report_stuck(services: Services) -> int:
     return count
 
 
+async def refresh_inbound(services: Services) -> int:
+    """Networks may drop a push subscription that failed for hours (OK after about 8): assert each again."""
+    refreshed = 0
+    for account in services.config.accounts:
+        platform = services.platforms.get(account.network)
+        if platform is None:
+            continue
+        try:
+            await platform.refresh_inbound(account, services.config.public_url)
+            refreshed += 1
+        except PlatformError as exc:
+            log.error("%s %s: cannot renew the push subscription: %s", account.network, account.id, exc.for_card())
+        except Exception:
+            log.exception("%s %s: cannot renew the push subscription", account.network, account.id)
+    return refreshed
+
+
 def start_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=services.config.tz)
     scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
     scheduler.add_job(purge_tombstones, "interval", hours=6, args=[services], id="purge_tombstones")
     scheduler.add_job(report_stuck, "interval", minutes=30, args=[services], id="report_stuck")
+    scheduler.add_job(refresh_inbound, "interval", hours=6, args=[services], id="refresh_inbound",
+                      next_run_time=datetime.now(services.config.tz))
     # Wake the loops now and then even if a notification was lost.
     scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")
     scheduler.add_job(services.actions_ready.set, "interval", seconds=30, id="wake_actions")

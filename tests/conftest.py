@@ -252,7 +252,6 @@ class Stack:
 
             ok_runner, self.ok_base = await serve(self.ok.app)
             self.runners.append(ok_runner)
-            self.ok.state.subscribe(f"{self.base}/webhooks/ok/{OK_GROUP_ID}/{OK_WEBHOOK_SECRET}")
             self.ok_sender = OkWebhookSender(self.ok, retry_delays=(0.2, 0.5, 1))
         self.config = make_config(database_url=self.database_url, vk_base=self.vk_base, tg_base=self.tg_base,
                                   public_url=self.base, port=self.port, messages_per_minute=self.service_per_minute,
@@ -274,6 +273,17 @@ class Stack:
         self.service, _ = await serve(app, self.port)
         if loops:
             await self.wait_for(self.tg_connected, what="the service to connect to Telegram")
+
+    async def ok_ready(self) -> None:
+        """The first OK poll took the group's baseline (comments written after it are news), and the leader
+        subscribed the group's messages webhook."""
+        assert self.ok is not None
+        for _ in range(300):
+            if self.ok.snapshot()["subscriptions"] and await self.sql(
+                    "SELECT 1 FROM poll_cursors WHERE network = 'ok' AND scope = 'group'"):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the OK poller never took the group's baseline, or the webhook was never subscribed")
 
     def tg_connected(self) -> bool:
         wanted = "setWebhook" if self.config.telegram.mode == "webhook" else "getUpdates"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -199,3 +200,50 @@ async def test_a_card_works_the_moment_the_chat_shows_it(stack: Stack) -> None:
     answer = await stack.press(card, "Бан")
     assert "срок" in answer["text"], answer
     assert (await stack.sql("SELECT menu FROM items"))[0]["menu"] == "ban"
+
+
+async def test_a_card_that_cannot_be_drawn_does_not_hold_up_the_others(stack: Stack) -> None:
+    """A card of a page whose network is no longer configured waits with its error; the chat goes on."""
+    rows = await stack.sql(
+        "INSERT INTO items (network, account_id, kind, ext_id, author_id, text, original_text, created_at, url, ref)"
+        " VALUES ('max', 1, 'message', 'm1', 5, 'Сеть, которую убрали из настроек', 'x', now(), 'https://x', '{}')"
+        " RETURNING id")
+    await stack.sql("INSERT INTO cards (subject_kind, subject_id, chat_id, revision) VALUES ('item', $1, $2, 1)",
+                    rows[0]["id"], stack.config.telegram.work_chat_id)
+    await stack.event("wall_reply_new", wall_comment(91, "Обычный комментарий после"))
+    await stack.wait_card("Обычный комментарий после")
+    [stuck] = await stack.sql("SELECT last_error, retry_at > now() AS later, message_id FROM cards"
+                              " WHERE subject_id = $1", rows[0]["id"])
+    assert stuck["later"] and stuck["message_id"] is None and "max" in stuck["last_error"]
+
+
+async def test_an_action_whose_worker_died_mid_call_is_not_repeated_where_that_is_unsafe(database_url: str,
+                                                                                       classifier: Any) -> None:
+    """A ban on OK whose worker died after calling OK: sent again, it would fail although it worked (and a reply
+    would be posted twice). The card asks a person to check instead."""
+    from bot import executor
+    from handlers.context import SERVICES
+    from tests.conftest import OK_CITIZEN
+
+    stack = await Stack(database_url=database_url, classifier=classifier, ok=True).start()
+    try:
+        assert stack.ok is not None
+        await stack.ok_ready()
+        stack.ok.add_comment(stack.ok_topic, OK_CITIZEN, "Комментарий для бана")
+        card = await stack.wait_card("Комментарий для бана")
+        await stack.press(card, "Бан")
+        card = await stack.wait_card("Комментарий для бана", where=lambda c: "⛔ Навсегда" in labels(c))
+        await stack.stop_service()
+        await stack.start_service(loops=False)  # the test plays the executor
+        assert stack.service is not None
+        services = stack.service.app[SERVICES]
+        await stack.press(card, "Навсегда")
+        await stack.sql("UPDATE actions SET started_at = now() - interval '3 minutes'")  # a worker died mid-call
+        assert await executor.run_one(services) is True
+        assert not [c for c in stack.ok.calls if c["method"] == "discussions.deleteDiscussionComment"]
+        [item] = await stack.sql("SELECT busy, status, note_code FROM items")
+        assert item == {"busy": False, "status": "open", "note_code": "uncertain"}
+        [action] = await stack.sql("SELECT status FROM actions")
+        assert action["status"] == "failed"
+    finally:
+        await stack.close()

@@ -17,13 +17,14 @@ DELETE = "discussions.deleteDiscussionComment"
 
 
 async def started(stack: Stack) -> Stack:
-    """The first poll takes the group's baseline (it starts from now); comments written after it are news."""
+    """The first poll takes the group's baseline (it starts from now): comments written after it are news.
+    The leader also subscribes the group's messages webhook itself, as it renews it every few hours."""
     await stack.start()
-    for _ in range(300):
-        if await stack.sql("SELECT 1 FROM poll_cursors WHERE network = 'ok' AND scope = 'group'"):
-            return stack
-        await asyncio.sleep(0.05)
-    raise AssertionError("the OK poller never took the group's baseline")
+    await stack.ok_ready()
+    assert stack.ok is not None
+    subscribed = [s["url"] for s in stack.ok.snapshot()["subscriptions"]]
+    assert subscribed == [f"{stack.base}/webhooks/ok/{OK_GROUP_ID}/{OK_WEBHOOK_SECRET}"]
+    return stack
 
 
 @pytest_asyncio.fixture
@@ -81,9 +82,10 @@ async def test_ban_deletes_with_block_author_and_says_what_ok_did(ok_stack: Stac
     card = await stack.wait_card("Заработок без вложений", where=lambda c: "↩️ Отмена" in labels(c))
     assert labels(card) == ["⛔ Навсегда", "↩️ Отмена"], "OK blocks for good only"
     await stack.press(card, "Навсегда")
-    card = await stack.wait_card("Заработок без вложений", where=lambda c: "чёрный список" in c["text"])
-    assert "Удалено, автор добавлен в чёрный список группы (навсегда) — Мария Захарова" in card["text"]
-    assert labels(card) == [] and "Чёрный список" in card["text"], "unblocking is only possible in OK: it says where"
+    card = await stack.wait_card("Заработок без вложений", where=lambda c: "заблокирован" in c["text"])
+    assert "Удалено, автор заблокирован (навсегда) — Мария Захарова" in card["text"]
+    assert "вместе с удалением комментария, навсегда" in card["text"], "the card says exactly what OK did"
+    assert labels(card) == [] and "в чёрном списке" in card["text"], "unblocking is only possible in OK: it says where"
     [call] = calls(stack, DELETE)
     assert call["params"]["block_author"] == "true" and call["params"]["mark_as_spam"] == "true"
     assert stack.ok is not None and [b["user_id"] for b in stack.ok.snapshot()["blocked"]] == [OK_CITIZEN]

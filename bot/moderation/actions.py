@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from bot import audit, executor
+from bot.db import DatabaseUnavailable
 from bot.domain import Action, Capability, Item, ItemStatus, Note
 from bot.moderation import feedback, items, transitions
 from bot.moderation.transitions import Decision
@@ -60,24 +61,50 @@ async def _carry_out(services: Services, item: Item, action: Action, params: dic
         raise ValueError(f"{action} is not a network action")
 
 
+def _params(raw: dict[str, Any]) -> dict[str, Any]:
+    """Tolerates actions queued by an older version (a note as plain text)."""
+    params = dict(raw)
+    if isinstance(params.get("note"), str):
+        params["note"] = {"code": "legacy", "params": {"text": params["note"]}}
+    return params
+
+
 async def perform(services: Services, row: asyncpg.Record) -> None:
-    """Carries out one claimed action on its item and records what happened."""
+    """Carries out one claimed action on its item and records what happened; never leaves the item busy."""
     action = Action(row["action"])
-    params = row["params"]
+    params = _params(row["params"])
     async with services.db.connection() as conn:
         item = await items.load(conn, row["subject_id"])
     assert item is not None
+    platform = services.platforms.get(item.network)
     try:
-        if not services.platform(item.network).kind(item.kind).allows(_capability(action)):
-            raise PlatformError("Эта сеть не позволяет сделать это через API")
+        if platform is None:
+            raise PlatformError("Эта сеть больше не настроена в Госпаблике")
+        if not platform.kind(item.kind).allows(_capability(action)):
+            raise PlatformError(f"Это нельзя сделать через API {platform.words.short}")
+        if row["started_at"] is not None and not platform.safe_to_repeat(action.value, item):
+            # A worker died between the call and its record: it may have been done. Asking again could do it
+            # twice (a second reply), so a person checks instead.
+            raise PlatformError("прошлая попытка прервалась, и неизвестно, дошла ли она до сети", uncertain=True)
+        await services.db.execute("UPDATE actions SET started_at = now() WHERE id = $1", row["id"])
         await _carry_out(services, item, action, params)
     except PlatformError as exc:
         await _failed(services, row, item, action, exc)
+    except DatabaseUnavailable:
+        raise  # nothing was sent; the lease brings the action back
     except Exception as exc:  # a bug must not leave the item busy forever
         log.exception("action %s on item %s: unexpected error", action.value, item.id)
         await _failed(services, row, item, action, PlatformError(f"внутренняя ошибка ({type(exc).__name__})"))
     else:
-        await _done(services, row, item, action, params)
+        try:
+            await _done(services, row, item, action, params)
+        except DatabaseUnavailable:
+            raise  # `started_at` stays: the next claim knows the call was made
+        except Exception as exc:
+            log.exception("action %s on item %s: done on the network, but recording it failed", action.value,
+                          item.id)
+            await _failed(services, row, item, action, PlatformError(
+                f"выполнено, но результат не записан: внутренняя ошибка ({type(exc).__name__})"))
 
 
 async def _record_status(conn: asyncpg.Connection, item: Item, action: Action, conversation: bool,
@@ -106,15 +133,20 @@ def _capability(action: Action) -> Capability:
     return Capability(action.value)
 
 
+def _conversation(services: Services, item: Item) -> bool:
+    platform = services.platforms.get(item.network)
+    return platform.kind(item.kind).conversation if platform else False
+
+
 async def _done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any]) -> None:
-    spec = services.platform(item.network).kind(item.kind)
     actor_name = row["actor_name"]
     raw_note = params.get("note")
     note = Note(raw_note["code"], raw_note.get("params", {})) if raw_note else None
     async with services.db.transaction() as conn:
-        await conn.execute("UPDATE actions SET status = 'done', finished_at = now(), error = NULL WHERE id = $1",
-                           row["id"])
-        moved = await _record_status(conn, item, action, spec.conversation, actor_name, params, note)
+        await conn.execute("UPDATE actions SET status = 'done', finished_at = now(), error = NULL, started_at = NULL"
+                           " WHERE id = $1", row["id"])
+        conversation = _conversation(services, item)
+        moved = await _record_status(conn, item, action, conversation, actor_name, params, note)
         if moved is None:  # the table did not allow it (the item changed meanwhile): free it, say what was done
             log.warning("action %s on item %s done, but its status %s did not allow the change",
                         action.value, item.id, item.status)
@@ -142,31 +174,31 @@ async def _done(services: Services, row: asyncpg.Record, item: Item, action: Act
                            network=item.network, account_id=item.account_id, item_id=item.id,
                            original_text=item.text, detail={"params": params, "attempts": row["attempts"]})
         if action in (Action.DELETE, Action.BAN, Action.RESTORE):
-            await feedback.remember(conn, item, decision=action.value, actor=row["actor"],
-                                    conversation=spec.conversation)
+            await feedback.remember(conn, item, decision=action.value, actor=row["actor"], conversation=conversation)
     log.info("action %s on item %s done", action.value, item.id)
 
 
 async def _failed(services: Services, row: asyncpg.Record, item: Item, action: Action, exc: PlatformError) -> None:
     attempts = row["attempts"]
-    spec = services.platform(item.network).kind(item.kind)
+    conversation = _conversation(services, item)
     async with services.db.transaction() as conn:
         if exc.transient and not exc.uncertain and attempts < executor.MAX_ATTEMPTS:
             delay = backoff(attempts)
-            await executor.ACTIONS.retry_later(conn, row["id"], delay, error_code=_code(exc), error=exc.message_ru)
+            await executor.ACTIONS.retry_later(conn, row["id"], delay, error_code=_code(exc), error=exc.message_ru,
+                                               started_at=None)
             await transitions.annotate(conn, [item.id], Note("retrying", {
                 "error": exc.for_card(), "delay": delay, "attempt": attempts + 1}))
             log.warning("action %s on item %s: transient error %s, retry in %.0fs", action.value, item.id,
                         exc.code, delay)
             return
         await conn.execute(
-            "UPDATE actions SET status = 'failed', finished_at = now(), error_code = $2, error = $3 WHERE id = $1",
-            row["id"], _code(exc), exc.message_ru)
+            "UPDATE actions SET status = 'failed', finished_at = now(), error_code = $2, error = $3, started_at = NULL"
+            " WHERE id = $1", row["id"], _code(exc), exc.message_ru)
         if exc.after_delete:
             # Half done: the item is deleted, the author is not banned. Show exactly that.
             await transitions.move(conn, item.id, "ban_half_done", decision=Decision("delete", row["actor_name"]),
                                    note=Note("ban_half_done", {"error": exc.for_card()}))
-            await feedback.remember(conn, item, decision="delete", actor=row["actor"], conversation=spec.conversation)
+            await feedback.remember(conn, item, decision="delete", actor=row["actor"], conversation=conversation)
         elif exc.uncertain:
             await transitions.release(conn, item.id, Note("uncertain", {"action": action.value,
                                                                         "error": exc.for_card()}))

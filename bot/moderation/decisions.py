@@ -34,6 +34,11 @@ _DONE_WORDS = {
 _NETWORK_ACTIONS = {"delete": Action.DELETE, "ban": Action.BAN, "restore": Action.RESTORE, "unban": Action.UNBAN}
 
 
+def ban_reason(labels: tuple[str, ...] | list[str]) -> str | None:
+    """The label a deletion or a ban is for; spam first, so that a network that keeps spam statistics hears it."""
+    return next((label for label in ("spam", "obscene", "insult") if label in labels), None)
+
+
 def reply_hint(where: str) -> Answer:
     return Answer("Чтобы ответить от имени страницы, ответьте на эту карточку (свайп или «Ответить» в меню "
                   f"сообщения) текстом ответа — он будет опубликован {where}.", alert=True)
@@ -55,7 +60,7 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
     action = button["action"]
     item_id = button["subject_id"]
     seq = button["decision_seq"]
-    actor = f"tg:{staff.user_id}"
+    actor = press.actor
     tz = services.config.tz
 
     async def lost() -> Answer:
@@ -93,7 +98,7 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
         log.error("button %s has an unknown action %r", button["token"], action)
         return INVALID
     if not spec.allows(Capability(what.value)):
-        return Answer(f"{platform.words.name_ru} не позволяет сделать это через API.", alert=True)
+        return Answer(f"Это нельзя сделать через API {platform.words.short}.", alert=True)
     row = await transitions.claim(conn, item_id, seq, busy_note=Note("working", {"actor": staff.name,
                                                                                  "action": what.value}))
     if row is None:
@@ -101,7 +106,7 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
     item = items.item_from_row(row)
     params: dict[str, object] = {}
     if what in (Action.BAN, Action.DELETE):
-        params["reason"] = next((label for label in item.labels if label in ("spam", "obscene", "insult")), None)
+        params["reason"] = ban_reason(item.labels)
     if what is Action.BAN:
         params["days"] = button["params"].get("days")
     await actions.enqueue(conn, item_id=item.id, action=what, actor=actor, actor_name=staff.name, params=params,
@@ -115,8 +120,12 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
 async def _expand(conn: asyncpg.Connection, press: PressContext) -> Answer:
     """A digest's item opens as a card of its own (the last one in place of the digest)."""
     item_id = press.button["subject_id"]
-    card = await conn.fetchrow("SELECT * FROM cards WHERE subject_kind = 'item' AND subject_id = $1 FOR UPDATE",
-                               item_id)
+    card = await conn.fetchrow("SELECT * FROM cards WHERE subject_kind = 'item' AND subject_id = $1", item_id)
+    if card is not None and card["in_digest"]:
+        # Lock the digest's cards in id order, as everyone does, then look again: it may have changed.
+        await conn.execute("SELECT 1 FROM cards WHERE chat_id = $1 AND message_id = $2 ORDER BY id FOR UPDATE",
+                           card["chat_id"], card["message_id"])
+        card = await conn.fetchrow("SELECT * FROM cards WHERE id = $1", card["id"])
     if card is None or not card["in_digest"]:
         if card is not None and card["message_id"] is None and card["sending_until"] is not None:
             return Answer("Сводка ещё отправляется. Пожалуйста, нажмите через пару секунд.")

@@ -30,6 +30,7 @@ from bot.domain import (
 )
 from bot.loops import drain_forever
 from bot.moderation import actions, items, transitions
+from bot.moderation.decisions import ban_reason
 from bot.moderation.inbox import EVENTS
 from bot.moderation.judge import Judgement, decide_policy
 from bot.moderation.transitions import Decision
@@ -175,7 +176,7 @@ async def _auto(services: Services, conn: asyncpg.Connection, item_id: int, judg
                            result="dry_run", item_id=item_id, detail={"label": judgement.because})
         return f"dry_run:{judgement.action.value}"
     params: dict[str, Any] = {"note": {"code": "auto", "params": {"label": judgement.because}},
-                              "reason": judgement.because}
+                              "reason": ban_reason(judgement.labels) or judgement.because}
     if judgement.action is Action.BAN:
         params["days"] = judgement.ban_days
     await actions.enqueue(conn, item_id=item_id, action=judgement.action, actor=audit.SYSTEM,

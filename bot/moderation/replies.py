@@ -41,7 +41,7 @@ async def _card_of(services: Services, chat_id: int, message_id: int) -> tuple[i
 
 
 async def submit(services: Services, *, chat_id: int, message_id: int, user_id: int, user_name: str,
-                 text: str) -> str | None:
+                 text: str, actor: str) -> str | None:
     """Queues the reply when everything allows it.
 
     Returns None when the reply is queued (the card will show it) or the message was no reply to a card;
@@ -53,7 +53,6 @@ async def submit(services: Services, *, chat_id: int, message_id: int, user_id: 
         return None  # an ordinary conversation in the chat
     item_id, in_digest = found
     staff = services.config.staff_member(user_id)
-    actor = f"tg:{user_id}"
     async with services.db.transaction() as conn:
         item = await items.load(conn, item_id)
         assert item is not None

@@ -48,8 +48,9 @@ class Unavailable(WorkChatError):
 
 
 class WorkChat(Protocol):
-    chat_id: int
+    chat_id: int  # where cards go and presses count; follows the chat if it moves (ChatMigrated)
     text_limit: int  # the longest message the chat takes, in UTF-16 units
+    actor_prefix: str  # how the audit names a person of this chat: "<prefix>:<user id>"
 
     async def send(self, text: Text, keyboard: Keyboard, *, chat_id: int, topic: int | None) -> int:
         """Posts a message; returns its id."""

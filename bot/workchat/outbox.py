@@ -50,6 +50,7 @@ SENDING_LEASE = timedelta(seconds=90)  # longer than the chat client's request t
 GIVE_UP_AFTER = 5  # refusals retried every 5 minutes before falling back to once a day
 DIGEST_THRESHOLD = 10  # unsent cards of one page waiting before new ones are grouped
 DIGEST_SIZE = 8
+DRAW_RETRY = 300.0
 MARGIN = 96  # room kept below the chat's message limit
 
 OUTBOX = Queue("cards", due="sent_revision < revision AND retry_at <= now()", lease=SENDING_LEASE,
@@ -65,9 +66,21 @@ async def open_card(conn: asyncpg.Connection, kind: str, subject_id: int, *, cha
 
 
 async def touch(conn: asyncpg.Connection, kind: str, subject_ids: list[int]) -> None:
-    """The subjects changed: their cards are due to be drawn again."""
-    await conn.execute("UPDATE cards SET revision = revision + 1 WHERE subject_kind = $1 AND subject_id = ANY($2)",
-                       kind, subject_ids)
+    """The subjects changed: their cards are due to be drawn again.
+
+    Rows are locked in id order, so that two transactions touching the same cards never deadlock.
+    """
+    await conn.execute(
+        "UPDATE cards SET revision = revision + 1 WHERE id IN (SELECT id FROM cards WHERE subject_kind = $1"
+        " AND subject_id = ANY($2) ORDER BY id FOR UPDATE)", kind, subject_ids)
+
+
+class DrawFailed(Exception):
+    """A card could not be drawn (a bug, a network no longer configured): it waits, the others go on."""
+
+    def __init__(self, card_ids: list[int], cause: Exception) -> None:
+        super().__init__(f"cards {card_ids}: {type(cause).__name__}: {cause}")
+        self.card_ids = card_ids
 
 
 def new_token() -> str:
@@ -109,8 +122,16 @@ class Outbox:
         """
         if (wait := self.window.delay()) > 0:
             await asyncio.sleep(wait)
-        async with self.services.db.transaction() as conn:
-            delivery = await self._prepare(conn)
+        try:
+            async with self.services.db.transaction() as conn:
+                delivery = await self._prepare(conn)
+        except DrawFailed as exc:
+            log.exception("cannot draw %s; they wait %ss, the others go on", exc, DRAW_RETRY)
+            async with self.services.db.transaction() as conn:
+                await self._later(conn, exc.card_ids, DRAW_RETRY, str(exc), 0)
+            return True
+        except asyncpg.LockNotAvailableError:
+            return False  # a press is changing this digest right now; it is drawn again once that commits
         if delivery is None:
             return False
         await self.window.acquire()
@@ -124,10 +145,20 @@ class Outbox:
         if not claimed:
             return None
         card = claimed[0]
+        try:
+            return await self._draw(conn, card)
+        except asyncpg.PostgresError:
+            raise
+        except Exception as exc:
+            raise DrawFailed([card["id"]], exc) from exc
+
+    async def _draw(self, conn: asyncpg.Connection, card: asyncpg.Record) -> Delivery:
         if card["in_digest"] and card["message_id"] is not None:
+            # NOWAIT: a press holding a member must not wait on us while we wait on it.
             members = await conn.fetch(
-                "SELECT * FROM cards WHERE chat_id = $1 AND message_id = $2 AND in_digest ORDER BY subject_id"
-                " FOR UPDATE", card["chat_id"], card["message_id"])
+                "SELECT * FROM cards WHERE chat_id = $1 AND message_id = $2 AND in_digest ORDER BY id"
+                " FOR UPDATE NOWAIT", card["chat_id"], card["message_id"])
+            members = sorted(members, key=lambda c: c["subject_id"])  # numbered as every draw numbers them
             return await self._draw_digest(conn, members, message_id=card["message_id"])
         if card["message_id"] is None and card["digest_key"] and not card["expanded"] and await conn.fetchval(
                 "SELECT count(*) FROM cards WHERE digest_key = $1 AND message_id IS NULL AND NOT expanded"
@@ -211,6 +242,8 @@ class Outbox:
         elif isinstance(exc, ChatMigrated):
             log.error("the work chat %s became %s: cards go there now; set telegram.work_chat_id = %s",
                       d.chat_id, exc.new_chat_id, exc.new_chat_id)
+            if self.chat.chat_id == d.chat_id:
+                self.chat.chat_id = exc.new_chat_id  # presses and new cards follow it at once
             await conn.execute("UPDATE cards SET chat_id = $2 WHERE chat_id = $1", d.chat_id, exc.new_chat_id)
             await conn.execute("UPDATE buttons SET chat_id = $2 WHERE chat_id = $1", d.chat_id, exc.new_chat_id)
         elif isinstance(exc, Refused | Forbidden):

@@ -32,6 +32,7 @@ UNAVAILABLE = Answer("Сервис временно не может сохран
 class Presser:
     user_id: int
     name: str
+    actor: str  # the audit's name for them ("tg:111"), given by the chat they pressed in
 
 
 async def press(services: Services, *, token: str, chat_id: int, message_id: int, presser: Presser) -> Answer:
@@ -42,21 +43,23 @@ async def press(services: Services, *, token: str, chat_id: int, message_id: int
         subject = services.subjects.get(button["subject_kind"]) if button else None
         allowed = staff is not None and (subject.may_press(staff) if subject else staff.role.can_moderate)
         if not allowed:
-            await audit.record(conn, actor=f"tg:{presser.user_id}", actor_name=presser.name, action="press",
+            await audit.record(conn, actor=presser.actor, actor_name=presser.name, action="press",
                                result="refused", item_id=button["subject_id"] if button else None,
                                detail={"reason": "role may not press", "action": button["action"] if button else None,
                                        "subject": button["subject_kind"] if button else None})
             return REFUSED
         assert staff is not None
         # The token is the secret; a press counts from any copy of the card in the chat it was drawn for (a
-        # copy exists when the chat took a card whose sending could not be recorded).
-        if button is None or subject is None or button["chat_id"] != chat_id:
-            await audit.record(conn, actor=f"tg:{presser.user_id}", actor_name=staff.name, action="press",
+        # copy exists when the chat took a card whose sending could not be recorded). Buttons drawn before
+        # buttons knew their chat count in the work chat.
+        drawn_for = button["chat_id"] if button and button["chat_id"] is not None else services.workchat.chat_id
+        if button is None or subject is None or drawn_for != chat_id:
+            await audit.record(conn, actor=presser.actor, actor_name=staff.name, action="press",
                                result="refused", item_id=button["subject_id"] if button else None,
                                detail={"reason": "unknown or foreign button", "chat_id": chat_id,
                                        "message_id": message_id})
             return INVALID
-        answer = await subject.press(conn, PressContext(button, staff, chat_id, message_id))
+        answer = await subject.press(conn, PressContext(button, staff, chat_id, message_id, presser.actor))
     # Wake the executor and the outbox only now that the decision is committed.
     services.actions_ready.set()
     services.cards_ready.set()

@@ -37,6 +37,7 @@ class PressContext:
     staff: StaffMember
     chat_id: int
     message_id: int
+    actor: str  # the audit's name for the presser
 
 
 class SubjectType(Protocol):

@@ -96,15 +96,18 @@ class OkClient:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise PlatformError(f"OK недоступен: {type(exc).__name__}", transient=idempotent,
                                 uncertain=not idempotent, source=SOURCE) from exc
+        # A server error on a call that is not idempotent may come after the call was carried out.
+        doubtful = not idempotent and status >= 500
         try:
             body = json.loads(raw)
         except ValueError:
             log.warning("ok %s: HTTP %s answer is not JSON: %r", what, status, raw[:200])
-            raise PlatformError(f"OK ответил не в формате JSON (HTTP {status})", transient=status >= 500,
-                                source=SOURCE) from None
+            raise PlatformError(f"OK ответил не в формате JSON (HTTP {status})", transient=status >= 500 and idempotent,
+                                uncertain=doubtful or not idempotent, source=SOURCE) from None
         body = self._check(body)
         if status >= 400:
-            raise PlatformError(f"OK ответил HTTP {status}", transient=status >= 500, source=SOURCE)
+            raise PlatformError(f"OK ответил HTTP {status}", transient=status >= 500 and idempotent,
+                                uncertain=doubtful, source=SOURCE)
         return body
 
     async def close(self) -> None:

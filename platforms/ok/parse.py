@@ -33,7 +33,9 @@ def _digits(value: Any, what: str) -> int:
     return int(text)
 
 
-def _date(value: Any) -> datetime:
+def _date(value: Any, ms: Any = None) -> datetime:
+    if isinstance(ms, int) and not isinstance(ms, bool) and ms > 0:
+        return datetime.fromtimestamp(ms / 1000, UTC)
     if isinstance(value, str):
         try:
             return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=MOSCOW)
@@ -54,7 +56,7 @@ def _comment(payload: dict[str, Any], group_id: int) -> NetworkEvent:
     draft = ItemDraft(
         network=NETWORK, account_id=group_id, kind="topic_comment", ext_id=str(comment["id"]),
         author=Author(author_id, comment.get("author_name") or None),
-        text=text if isinstance(text, str) else "", created_at=_date(comment.get("date")),
+        text=text if isinstance(text, str) else "", created_at=_date(comment.get("date"), comment.get("date_ms")),
         url=topic_url(group_id, topic_id),
         ref={"topic_id": topic_id, "comment_id": str(comment["id"]), "discussion_type": "GROUP_TOPIC"},
     )

@@ -71,7 +71,8 @@ class OkPlatform:
         ref = item.ref
         await self.client.rest(self._group(item.account_id).access_token, "discussions.deleteDiscussionComment", {
             "discussionId": ref["topic_id"], "discussionType": ref.get("discussion_type", "GROUP_TOPIC"),
-            "comment_id": ref["comment_id"], "mark_as_spam": spam, "block_author": block})
+            "comment_id": ref["comment_id"], "mark_as_spam": spam, "block_author": block},
+            idempotent=not block)  # a lost answer to a ban cannot be retried: the retry would find nothing
 
     async def delete(self, item: Item, *, reason: str | None = None) -> None:
         if item.kind != "topic_comment":
@@ -95,6 +96,21 @@ class OkPlatform:
                                     "комментария — заблокируйте его в самой группе", code=exc.code,
                                     source=SOURCE) from exc
             raise
+
+    def safe_to_repeat(self, action: str, item: Item) -> bool:
+        """A deletion repeated is "not found", i.e. done; a ban repeated would fail the same way although it
+        worked, and a reply repeated is posted twice: neither is sent again when in doubt."""
+        return action == "delete"
+
+    async def refresh_inbound(self, account: Account, public_url: str | None) -> None:
+        """OK drops a webhook that has not answered for hours: subscribe again (a no-op when subscribed)."""
+        group: OkGroup = account.settings
+        if public_url and group.group_token and group.webhook_secret:
+            from platforms.ok.setup import setup_webhook
+
+            report = await setup_webhook(self.client, account, public_url=public_url)
+            if report.subscribed:
+                log.info("ok group %s: messages webhook subscribed (%s)", account.id, "new, or dropped by OK")
 
     async def restore(self, item: Item) -> None:
         raise PlatformError(WORDS.cannot_ru["restore"])

@@ -30,6 +30,8 @@ def _inside(address: str | None, networks: tuple[Network, ...]) -> bool:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # a dual-stack listener sees OK's IPv4 callers as ::ffff:a.b.c.d
     return any(ip in net for net in networks)
 
 

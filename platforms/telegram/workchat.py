@@ -64,6 +64,7 @@ def _translate(exc: AiogramError) -> WorkChatError:
 
 class TelegramWorkChat:
     text_limit = TEXT_LIMIT
+    actor_prefix = "tg"
 
     def __init__(self, bot: Bot, chat_id: int) -> None:
         self.bot = bot

@@ -123,6 +123,13 @@ class VkPlatform:
         else:
             raise PlatformError("Ответить на такой комментарий из рабочего чата пока нельзя — ответьте в VK")
 
+    def safe_to_repeat(self, action: str, item: Item) -> bool:
+        """Every VK action here is idempotent: deleting twice is "not found", replies carry guid/random_id."""
+        return True
+
+    async def refresh_inbound(self, account: Account, public_url: str | None) -> None:
+        return None  # `gospablik vk setup` sets the Callback server up once; VK keeps it
+
     async def confirmation_code(self, group_id: int) -> str:
         """VK's current confirmation string for servers set up through the API; asked each time, since VK
         changes it when servers are added or edited."""

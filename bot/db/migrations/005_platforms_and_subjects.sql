@@ -55,6 +55,16 @@ ALTER TABLE actions RENAME COLUMN item_id TO subject_id;
 ALTER TABLE actions ADD COLUMN subject_kind text NOT NULL DEFAULT 'item';
 ALTER TABLE actions ALTER COLUMN subject_kind DROP DEFAULT;
 CREATE INDEX actions_subject ON actions (subject_kind, subject_id);
+-- Set just before the network is called, cleared with the outcome: a claimed action that still has it was
+-- started by a worker that died before it could record what happened, so repeating it may do it twice.
+ALTER TABLE actions ADD COLUMN started_at timestamptz;
+-- Actions queued by the previous version: their card note becomes a code, their ban reason a label.
+UPDATE actions SET params = jsonb_set(params, '{note}', jsonb_build_object('code', 'legacy',
+        'params', jsonb_build_object('text', params->>'note')))
+    WHERE status = 'pending' AND jsonb_typeof(params->'note') = 'string';
+UPDATE actions SET params = jsonb_set(params, '{reason}', to_jsonb(CASE params->>'reason'
+        WHEN '1' THEN 'spam' WHEN '2' THEN 'insult' WHEN '3' THEN 'obscene' ELSE 'other' END))
+    WHERE status = 'pending' AND jsonb_typeof(params->'reason') = 'number';
 
 -- Networks without push are polled: one row per page (claimed through the durable queue), and the
 -- cursors each poll moves, committed with the events it found.
