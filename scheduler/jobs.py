@@ -59,7 +59,9 @@ async def refresh_inbound(services: Services) -> int:
             await platform.refresh_inbound(account, services.config.public_url)
             refreshed += 1
         except PlatformError as exc:
-            log.error("%s %s: cannot renew the push subscription: %s", account.network, account.id, exc.for_card())
+            level = logging.WARNING if exc.transient else logging.ERROR  # unreachable now vs. misconfigured
+            log.log(level, "%s %s: cannot renew the push subscription (next try in an hour): %s", account.network,
+                    account.id, exc.for_card())
         except Exception:
             log.exception("%s %s: cannot renew the push subscription", account.network, account.id)
     return refreshed
@@ -70,7 +72,7 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
     scheduler.add_job(purge_tombstones, "interval", hours=6, args=[services], id="purge_tombstones")
     scheduler.add_job(report_stuck, "interval", minutes=30, args=[services], id="report_stuck")
-    scheduler.add_job(refresh_inbound, "interval", hours=6, args=[services], id="refresh_inbound",
+    scheduler.add_job(refresh_inbound, "interval", hours=1, args=[services], id="refresh_inbound",
                       next_run_time=datetime.now(services.config.tz))
     # Wake the loops now and then even if a notification was lost.
     scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")
