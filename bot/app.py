@@ -24,17 +24,20 @@ from bot.executor import executor_loop
 from bot.moderation.intake import worker_loop
 from bot.moderation.subject import ItemSubjects
 from bot.platform import Platform
+from bot.publishing.subject import DraftSubjects, PublicationSubjects
 from bot.services import Services
 from bot.wakeups import listen
 from bot.workchat.outbox import Outbox
+from handlers import calendar, webhooks
 from handlers import telegram as telegram_handlers
-from handlers import webhooks
 from handlers.context import SERVICES
 from platforms.ok.platform import OkPlatform
 from platforms.telegram import TelegramWorkChat
 from platforms.telegram import make_bot as make_telegram_bot
+from platforms.telegram.channel import TelegramChannelPlatform
 from platforms.vk.platform import VkPlatform
 from scheduler import lead, poll_loop, start_scheduler
+from scheduler.publishing import publisher_loop
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +46,20 @@ BOT = web.AppKey("bot", Bot)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 TASKS = web.AppKey("tasks", list)
 
-PlatformFactory = Callable[[Config], dict[str, Platform]]
-# Every network the service knows (its configuration section is read by `bot.cli.SECTIONS`).
-PLATFORMS: Mapping[str, Callable[..., Platform]] = {"vk": VkPlatform, "ok": OkPlatform}
+PlatformFactory = Callable[[Config, Bot], dict[str, Platform]]
+# Every network the service knows (its configuration section is read by `bot.cli.SECTIONS`); the Telegram
+# channel shares the work chat's bot.
+PLATFORMS: Mapping[str, Callable[[Config, Bot], Platform]] = {
+    "vk": lambda config, bot: VkPlatform(config.accounts_of("vk"), config.networks["vk"]),
+    "ok": lambda config, bot: OkPlatform(config.accounts_of("ok"), config.networks["ok"]),
+    "telegram": lambda config, bot: TelegramChannelPlatform(config.accounts_of("telegram"),
+                                                            config.networks["telegram"], bot=bot),
+}
 
 
-def default_platforms(config: Config) -> dict[str, Platform]:
+def default_platforms(config: Config, bot: Bot) -> dict[str, Platform]:
     """A platform for each network that has a page configured."""
-    return {network: make(config.accounts_of(network), config.networks[network])
-            for network, make in PLATFORMS.items() if config.accounts_of(network)}
+    return {network: make(config, bot) for network, make in PLATFORMS.items() if config.accounts_of(network)}
 
 
 def make_bot(config: Config) -> Bot:
@@ -96,7 +104,7 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
     workchat = TelegramWorkChat(bot, config.telegram.work_chat_id)
 
     async def storage(app: web.Application) -> AsyncIterator[None]:
-        nets = platforms(config)
+        nets = platforms(config, bot)
         clf = classifier
         if clf is None:
             from bot.classifier import Classifier
@@ -104,7 +112,8 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
             clf = await asyncio.to_thread(Classifier)
         async with open_database(config.database_url, config.data_dir) as db:
             services = Services(config=config, db=db, platforms=nets, workchat=workchat, classifier=clf)
-            services.subjects["item"] = ItemSubjects(services)
+            services.subjects.update({"item": ItemSubjects(services), "draft": DraftSubjects(services),
+                                      "publication": PublicationSubjects(services)})
             app[SERVICES] = services
             dispatcher["services"] = services
             try:
@@ -136,6 +145,7 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
     app.cleanup_ctx.append(loops)
     app.router.add_get("/healthz", health)
     app.add_routes(webhooks.routes)
+    app.add_routes(calendar.routes)
     if config.telegram.mode == "webhook":
         SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=config.telegram.webhook_secret,
                              handle_in_background=True).register(app, path=TELEGRAM_WEBHOOK_PATH)
@@ -152,6 +162,7 @@ async def _leader_duties(services: Services, bot: Bot, dispatcher: Dispatcher) -
             group.create_task(Outbox(services, services.workchat).run())
             group.create_task(executor_loop(services))
             group.create_task(poll_loop(services))
+            group.create_task(publisher_loop(services, scheduler))
             group.create_task(_connect_telegram(services, bot, dispatcher))
     finally:
         scheduler.shutdown(wait=False)

@@ -15,9 +15,11 @@ from bot import config as config_module
 from bot import logs
 from bot.config import Config, ConfigError, SectionParser
 from platforms import ok, vk
+from platforms.telegram.config import TelegramSection
 
 # Every network's configuration section. Reading the configuration loads no network client.
-SECTIONS: Mapping[str, SectionParser] = {vk.NETWORK: vk.SECTION, ok.NETWORK: ok.SECTION}
+SECTIONS: Mapping[str, SectionParser] = {vk.NETWORK: vk.SECTION, ok.NETWORK: ok.SECTION,
+                                         "telegram": TelegramSection()}
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:

@@ -13,11 +13,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain import LABELS, PolicyAction, Role
+from bot.domain import GRANTS, LABELS, Permission, PolicyAction, Role
 
 DEFAULT_CONFIG_PATH = Path("gospablik.toml")
 TELEGRAM_API = "https://api.telegram.org"
@@ -53,6 +54,7 @@ class Account:
     topic_id: int | None = None  # forum topic of the work chat for this account's cards
     own_domains: tuple[str, ...] = ()
     policy: Mapping[str, LabelPolicy] = field(default_factory=dict)
+    reply_approval: bool = False  # replies to citizens go out only after a coordinator approves their text
 
     @property
     def key(self) -> tuple[str, int]:
@@ -64,9 +66,25 @@ class Account:
 
 @dataclass(frozen=True)
 class StaffMember:
+    """A person who may use the work chat; `role` is the main one, `also` any others they hold."""
+
     user_id: int
     name: str
     role: Role
+    also: frozenset[Role] = frozenset()
+    unit: str | None = None  # the department, for authors ("Отдел ЖКХ")
+    from_file: bool = False  # listed in the TOML file: changed there, not from the chat
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset({self.role}) | self.also
+
+    def can(self, permission: Permission) -> bool:
+        return any(permission in GRANTS[role] for role in self.roles)
+
+    @property
+    def roles_ru(self) -> str:
+        return ", ".join(r.title_ru for r in sorted(self.roles, key=list(Role).index))
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,8 @@ class Config:
     log_format: str = "text"
     max_body_bytes: int = 1024 * 1024
     timezone: str = "Europe/Moscow"
+    publishing_grace: timedelta = timedelta(minutes=30)  # a post missed while down goes out if this late at most
+    calendar_secret: str | None = None  # the content plan's iCalendar feed: /calendar/<secret>.ics
 
     @property
     def tz(self) -> ZoneInfo:
@@ -156,6 +176,7 @@ class Reader:
             settings=settings, topic_id=self.get(raw, "topic_id", int, where, None),
             own_domains=tuple(d.lower() for d in domains),
             policy=_policy(raw.get("policy"), f"{where}.policy", self.problems, max_ban_days),
+            reply_approval=self.get(raw, "reply_approval", bool, where, False),
         )
 
 
@@ -231,11 +252,19 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
 
     telegram = _telegram(read, data, public_url)
     staff = _staff(read, data)
+    publishing = read.get(data, "publishing", dict, "", default={})
+    grace = read.get(publishing, "grace_minutes", int, "publishing", 30)
+    if grace < 0:
+        problems.append("publishing.grace_minutes: must not be negative")
+    calendar_secret = env.get("GOSPABLIK_CALENDAR_SECRET") or None
+    if (calendar_secret and not _WEBHOOK_SECRET_RE.match(calendar_secret or "")) or (
+            calendar_secret and len(calendar_secret) < 16):
+        problems.append("GOSPABLIK_CALENDAR_SECRET: 16-256 characters of A-Z, a-z, 0-9, _ and - only")
 
     networks: dict[str, Any] = {}
     accounts: list[Account] = []
     for name in data:
-        if name not in sections and name not in ("service", "telegram", "staff"):
+        if name not in sections and name not in ("service", "telegram", "staff", "publishing"):
             problems.append(f"[{name}]: unknown section (known networks: {', '.join(sections)})")
     for name, parser in sections.items():
         section = read.get(data, name, dict, "", default=None)
@@ -254,7 +283,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         accounts=tuple(accounts), staff=tuple(staff), telegram=telegram, networks=networks,
         host=host, port=port, public_url=public_url.rstrip("/") if public_url else None,
         database_url=env.get("DATABASE_URL") or None, data_dir=data_dir, dry_run=dry_run,
-        log_format=log_format, timezone=timezone,
+        log_format=log_format, timezone=timezone, publishing_grace=timedelta(minutes=max(grace, 0)),
+        calendar_secret=calendar_secret,
     )
 
 
@@ -298,16 +328,22 @@ def _staff(read: Reader, data: Mapping[str, Any]) -> list[StaffMember]:
             continue
         user_id = read.get(raw, "user_id", int, where, 0, required=True)
         name = read.get(raw, "name", str, where, "", required=True)
-        role_raw = read.get(raw, "role", str, where, "moderator")
-        try:
-            role = Role(role_raw)
-        except ValueError:
-            allowed = ", ".join(r.value for r in Role)
-            read.problems.append(f"{where}.role: unknown role {role_raw!r} (allowed: {allowed})")
+        named = [read.get(raw, "role", str, where, "moderator")] if "roles" not in raw else []
+        named += [r for r in read.get(raw, "roles", list, where, []) if isinstance(r, str)]
+        roles = []
+        for role_raw in named:
+            try:
+                roles.append(Role(role_raw))
+            except ValueError:
+                allowed = ", ".join(r.value for r in Role)
+                read.problems.append(f"{where}.role: unknown role {role_raw!r} (allowed: {allowed})")
+        if not roles:
             continue
+        unit = read.get(raw, "unit", str, where, None)
         if user_id:
-            staff.append(StaffMember(user_id=user_id, name=name, role=role))
-    if not any(m.role.can_moderate for m in staff):
+            staff.append(StaffMember(user_id=user_id, name=name, role=roles[0], also=frozenset(roles[1:]), unit=unit,
+                                     from_file=True))
+    if not any(m.can(Permission.MODERATE) for m in staff):
         read.problems.append("[[staff]]: nobody has a moderating role — no one could press the buttons")
     return staff
 

@@ -15,14 +15,39 @@ from typing import Any
 LABELS = ("obscene", "insult", "spam", "illegal")
 
 
+class Permission(enum.StrEnum):
+    """What a person may press or send; roles grant them (`GRANTS`)."""
+
+    MODERATE = "moderate"  # moderation buttons, answers to citizens
+    APPROVE = "approve"  # approve, return, reject publications and proposed replies; reply templates
+    SUBMIT = "submit"  # submit drafts and proposed replies
+    MANAGE_STAFF = "manage_staff"  # /staff
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
+    COORDINATOR = "coordinator"  # approves publications and the texts of replies (regulation cl. 1.2.4)
     MODERATOR = "moderator"
+    AUTHOR = "author"  # a department's employee: drafts and proposed replies, sees only their own
     VIEWER = "viewer"
 
     @property
     def can_moderate(self) -> bool:
-        return self in (Role.ADMIN, Role.MODERATOR)
+        return Permission.MODERATE in GRANTS[self]
+
+    @property
+    def title_ru(self) -> str:
+        return {"admin": "администратор", "coordinator": "координатор", "moderator": "модератор",
+                "author": "автор", "viewer": "наблюдатель"}[self.value]
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.COORDINATOR: frozenset({Permission.APPROVE, Permission.SUBMIT}),
+    Role.MODERATOR: frozenset({Permission.MODERATE}),
+    Role.AUTHOR: frozenset({Permission.SUBMIT}),
+    Role.VIEWER: frozenset(),
+}
 
 
 class PolicyAction(enum.StrEnum):

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 async def drain_forever(name: str, step: Callable[[], Awaitable[object]], wake: asyncio.Event, *,
-                        idle: float) -> None:
+                        idle: float, after: Callable[[], Awaitable[object]] | None = None) -> None:
     """Calls `step` until it reports nothing done (a falsy result), then waits for `wake` or `idle` seconds.
 
     The event is cleared before draining, so a wake-up that arrives during the drain is not lost.
@@ -23,6 +23,8 @@ async def drain_forever(name: str, step: Callable[[], Awaitable[object]], wake: 
         try:
             while await step():
                 pass
+            if after is not None:
+                await after()
         except DatabaseUnavailable as exc:
             log.error("%s: database unavailable: %s", name, exc)
         except Exception:

@@ -90,6 +90,40 @@ class Respond:
 InboundOutcome = Store | Respond
 
 
+# --- publishing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Photo:
+    media_id: int
+    data: bytes
+    content_type: str = "image/jpeg"
+    file_id: str | None = None  # the work chat's id of the same file, where it came through the chat
+
+
+@dataclass(frozen=True)
+class Poll:
+    question: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Post:
+    """What one publication puts on one page."""
+
+    text: str
+    photos: tuple[Photo, ...] = ()
+    poll: Poll | None = None
+    link: str | None = None
+    key: str = ""  # the same on every try of one publication: an idempotency key where the network takes one
+
+
+@dataclass(frozen=True)
+class Published:
+    post_id: str
+    url: str
+
+
 @dataclass(frozen=True)
 class PollStep:
     """Events found by one step of a poll and the cursor to store with them, in one transaction."""
@@ -148,5 +182,23 @@ class Platform(Protocol):
     def poll(self, account: Account, cursors: Mapping[str, Any]) -> AsyncIterator[PollStep] | None:
         """For networks without push: the steps of one poll, or None when the network pushes everything."""
         ...
+
+    # Publishing. A platform that cannot publish says so with `publishes = False`.
+    publishes: bool
+
+    def check_post(self, account: Account, post: Post) -> list[str]:
+        """What stops the post from being published there, in Russian; empty when it fits the network's rules."""
+        ...
+
+    async def publish(self, account: Account, post: Post) -> Published: ...
+
+    async def find_published(self, account: Account, post: Post, since: float) -> Published | None:
+        """After a worker died during `publish`: the post if the network has it, None if it surely has not (so
+        publishing again is safe). Raises PlatformError(uncertain=True) when the network cannot tell."""
+        ...
+
+    async def unpublish(self, account: Account, published: Published) -> None: ...
+
+    def page_url(self, account: Account) -> str: ...
 
     async def close(self) -> None: ...

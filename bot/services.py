@@ -29,6 +29,7 @@ class Services:
     cards_ready: asyncio.Event = field(default_factory=asyncio.Event)
     actions_ready: asyncio.Event = field(default_factory=asyncio.Event)
     polls_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    publications_ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def platform(self, network: str) -> Platform:
         return self.platforms[network]

@@ -9,6 +9,7 @@ import asyncpg
 
 from bot.executor import ACTIONS
 from bot.moderation.inbox import EVENTS
+from bot.publishing.publisher import PUBLICATIONS
 from bot.services import Services
 from bot.workchat.outbox import OUTBOX
 
@@ -21,6 +22,7 @@ async def listen(services: Services, *, reconnect_after: float = 5.0) -> None:
         EVENTS.channel: services.events_ready,
         ACTIONS.channel: services.actions_ready,
         OUTBOX.channel: services.cards_ready,
+        PUBLICATIONS.channel: services.publications_ready,
     }
 
     def on_notify(_conn: object, _pid: int, channel: str, _payload: str) -> None:

@@ -1,25 +1,39 @@
-"""Where a button press and a reply to a card enter: the aiogram router of the work chat.
+"""Where Telegram's updates enter: button presses, answers to cards, commands, and authors' private chats.
 
-Thin on purpose: it checks that the update comes from the work chat, hands the opaque token and the
-presser to `bot.workchat.press.press` (a reply to `bot.moderation.replies.submit`), and answers through
-the work chat with what those return.
+Thin on purpose: it tells the work chat from a private chat, reads what the update carries (a token, a
+text, photos, a command), hands it to the core (`bot.workchat.press`, `bot.workchat.replies`,
+`bot.publishing.authoring`, `bot.staff`, the plan and templates), and says what those return. An album
+arrives as one update per photo; they are gathered for a moment and handed over as one message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from io import BytesIO
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
+from bot import staff
 from bot.db import DatabaseUnavailable
-from bot.moderation import replies
+from bot.publishing import authoring, plan, templates
 from bot.services import Services
+from bot.workchat import replies
 from bot.workchat.chat import BUTTON_PREFIX, WorkChatError
 from bot.workchat.press import INVALID, UNAVAILABLE, Presser, press
 from bot.workchat.subjects import Answer
 
 log = logging.getLogger(__name__)
+ALBUM_WAIT = 1.0  # seconds to gather the photos of one album
+
+
+def _command(text: str | None) -> tuple[str | None, str]:
+    """("staff", "add 5 author Имя") from "/staff@gospablik_bot add 5 author Имя"."""
+    if not text or not text.startswith("/"):
+        return None, text or ""
+    head, _, rest = text[1:].partition(" ")
+    return head.split("@", 1)[0].lower(), rest.strip()
 
 
 def build_router() -> Router:
@@ -29,6 +43,7 @@ def build_router() -> Router:
     is read from them on each update, since the chat may move (a group upgraded to a supergroup).
     """
     router = Router(name="work_chat")
+    albums: dict[str, list[Message]] = {}
 
     async def answer(services: Services, query: CallbackQuery, reply: Answer) -> None:
         try:
@@ -36,14 +51,18 @@ def build_router() -> Router:
         except WorkChatError as exc:  # "query is too old": the presser waited too long; nothing to undo
             log.warning("cannot answer press %s: %s", query.id, exc)
 
+    def actor(services: Services, user_id: int) -> str:
+        return f"{services.workchat.actor_prefix}:{user_id}"
+
     @router.callback_query(F.data.startswith(BUTTON_PREFIX))
     async def on_press(query: CallbackQuery, services: Services) -> None:
         message = query.message
-        if message is None or message.chat.id != services.workchat.chat_id:
+        private = message is not None and message.chat.type == "private"
+        if message is None or (message.chat.id != services.workchat.chat_id and not private):
             await answer(services, query, INVALID)
             return
         user = query.from_user
-        presser = Presser(user.id, user.full_name, f"{services.workchat.actor_prefix}:{user.id}")
+        presser = Presser(user.id, user.full_name, actor(services, user.id))
         try:
             reply = await press(services, token=(query.data or "")[len(BUTTON_PREFIX):], chat_id=message.chat.id,
                                 message_id=message.message_id, presser=presser)
@@ -55,17 +74,86 @@ def build_router() -> Router:
             reply = UNAVAILABLE
         await answer(services, query, reply)
 
+    async def say(services: Services, message: Message, text: str) -> None:
+        try:
+            await services.workchat.say(text, chat_id=message.chat.id, reply_to=message.message_id)
+        except WorkChatError as exc:
+            log.error("cannot answer %s in chat %s: %s", message.from_user.id if message.from_user else "?",
+                      message.chat.id, exc)
+
+    @router.message(F.chat.type == "private")
+    async def on_private(message: Message, services: Services, bot: Bot) -> None:
+        if message.from_user is None:
+            return
+        if message.media_group_id:  # one update per photo of an album: gather them
+            key = f"{message.chat.id}:{message.media_group_id}"
+            first = key not in albums
+            albums.setdefault(key, []).append(message)
+            if not first:
+                return
+            await asyncio.sleep(ALBUM_WAIT)
+            parts = sorted(albums.pop(key), key=lambda m: m.message_id)
+        else:
+            parts = [message]
+        photos = []
+        for part in parts:
+            if part.photo:
+                biggest = part.photo[-1]
+                buffer = BytesIO()
+                await bot.download(biggest.file_id, destination=buffer)
+                photos.append(authoring.IncomingPhoto(buffer.getvalue(), "image/jpeg", biggest.file_id))
+        text = next((p.text or p.caption for p in parts if p.text or p.caption), None)
+        command, rest = _command(text)
+        user = message.from_user
+        try:
+            await authoring.on_message(services, user_id=user.id, user_name=user.full_name,
+                                       actor=actor(services, user.id), text=rest if command else text,
+                                       photos=photos, command=command)
+        except DatabaseUnavailable as exc:
+            log.error("private message from %s: database unavailable: %s", user.id, exc)
+            await say(services, message, "Сервис временно не может сохранить черновик. Пожалуйста, повторите через "
+                                         "минуту.")
+
+    @router.message(F.text.startswith("/"))
+    async def on_command(message: Message, services: Services) -> None:
+        """`/staff`, `/templates` and `/plan` in the work chat."""
+        if message.chat.id != services.workchat.chat_id or message.from_user is None:
+            return
+        command, args = _command(message.text)
+        user = message.from_user
+        try:
+            async with services.db.transaction() as conn:
+                member = await staff.lookup(conn, services.config, user.id)
+                if command == "staff":
+                    replied = message.reply_to_message.from_user if message.reply_to_message else None
+                    text = await staff.command(
+                        conn, services.config, actor=member, actor_ref=actor(services, user.id), args=args,
+                        replied=staff.Replied(replied.id, replied.full_name) if replied and not replied.is_bot
+                        else None)
+                elif command == "templates":
+                    text = await templates.command(conn, actor=member, actor_ref=actor(services, user.id), args=args)
+                elif command == "plan":
+                    text = await plan.plan_text(services) if member is not None else (
+                        "Извините, план публикаций видят только сотрудники Госпаблика.")
+                else:
+                    return
+        except DatabaseUnavailable as exc:
+            log.error("command from %s: database unavailable: %s", user.id, exc)
+            text = "Сервис временно недоступен. Пожалуйста, повторите через минуту."
+        services.cards_ready.set()
+        await say(services, message, text)
+
     @router.message(F.reply_to_message, F.text)
     async def on_reply(message: Message, services: Services) -> None:
-        """A moderator answers a card with Telegram's Reply: the text goes to the citizen as the page."""
+        """An answer to a card: to a citizen, or a coordinator's comment, correction or time for a draft."""
         user = message.from_user
         replied = message.reply_to_message
         if message.chat.id != services.workchat.chat_id or user is None or replied is None or not message.text:
             return
         try:
-            problem = await replies.submit(services, chat_id=message.chat.id, message_id=replied.message_id,
-                                           user_id=user.id, user_name=user.full_name, text=message.text,
-                                           actor=f"{services.workchat.actor_prefix}:{user.id}")
+            problem = await replies.route(services, chat_id=message.chat.id, message_id=replied.message_id,
+                                          user_id=user.id, user_name=user.full_name, text=message.text,
+                                          actor=actor(services, user.id))
         except DatabaseUnavailable as exc:
             log.error("reply by %s: database unavailable: %s", user.id, exc)
             problem = "Ответ не отправлен: сервис временно не может его сохранить. Пожалуйста, повторите через минуту."
@@ -75,10 +163,7 @@ def build_router() -> Router:
         if problem:
             # Said in the chat at once (a rare, person-triggered message), so no one believes a citizen was
             # answered when they were not.
-            try:
-                await services.workchat.say(problem, chat_id=message.chat.id, reply_to=message.message_id)
-            except WorkChatError as exc:
-                log.error("cannot tell %s the reply was not sent: %s", user.id, exc)
+            await say(services, message, problem)
 
     @router.callback_query()
     async def on_foreign_button(query: CallbackQuery, services: Services) -> None:

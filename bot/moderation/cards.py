@@ -24,6 +24,15 @@ BAN_TERMS_RU = {1: "1 день", 7: "7 дней", 30: "30 дней", None: "на
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A reply to the citizen that waits for a coordinator."""
+
+    id: int
+    text: str
+    by: str
+
+
+@dataclass(frozen=True)
 class Look:
     """What a card needs to know beyond the item: its network's words and the page it belongs to."""
 
@@ -131,11 +140,23 @@ def can_ban(item: Item, kind: KindSpec) -> bool:
     return not kind.ban_deletes_only or item.status in (ItemStatus.OPEN, ItemStatus.APPROVED)
 
 
-def buttons_for(item: Item, look: Look, *, author_banned: bool = False) -> Rows:
+def buttons_for(item: Item, look: Look, *, author_banned: bool = False, proposal: Proposal | None = None,
+                templates: tuple[tuple[int, str], ...] = ()) -> Rows:
     """Only the buttons that still make sense for the item's state, its author's, and the network's API."""
-    kind = look.kind
     if item.busy:
         return ()
+    if item.menu == "templates" and templates:
+        choices = [(Button(f"📋 {title[:40]}", "template", {"template": number}),) for number, title in templates]
+        return (*choices, (Button("↩️ Отмена", "cancel"),))
+    if proposal is not None:
+        decide = (Button("✅ Одобрить ответ", "approve_reply", {"proposal": proposal.id}),
+                  Button("✖️ Отклонить ответ", "reject_reply", {"proposal": proposal.id}))
+        return (decide, *_moderation_rows(item, look, author_banned, templates=False))
+    return _moderation_rows(item, look, author_banned, templates=bool(templates))
+
+
+def _moderation_rows(item: Item, look: Look, author_banned: bool, *, templates: bool) -> Rows:
+    kind = look.kind
     if item.menu == "ban" and not author_banned and can_ban(item, kind):
         terms = [Button(f"⛔ {term_ru(days).capitalize()}", "ban", {"days": days}) for days in look.ban_terms]
         rows: list[tuple[Button, ...]] = [tuple(terms[i:i + 2]) for i in range(0, len(terms), 2)]
@@ -146,7 +167,10 @@ def buttons_for(item: Item, look: Look, *, author_banned: bool = False) -> Rows:
             ban = [Button("🔓 Разбанить", "unban")]
     elif can_ban(item, kind):
         ban = [Button("⛔ Бан", "ban_menu")]
-    reply: Rows = ((Button("💬 Ответить", "reply_hint"),),) if kind.allows(Capability.REPLY) else ()
+    reply: Rows = ()
+    if kind.allows(Capability.REPLY):
+        reply = ((Button("💬 Ответить", "reply_hint"), Button("📋 Шаблон", "templates")),) if templates else (
+            (Button("💬 Ответить", "reply_hint"),),)
     delete = [Button("🗑 Удалить", "delete")] if kind.allows(Capability.DELETE) else []
     restore = [Button("♻️ Восстановить", "restore")] if kind.allows(Capability.RESTORE) else []
     first = Button("✅ Обработано", "handled") if kind.conversation else Button("✅ Оставить", "approve")
@@ -180,7 +204,8 @@ def cannot_line(item: Item, look: Look, *, author_banned: bool) -> str | None:
     return None
 
 
-def render(item: Item, look: Look, *, author_banned: bool = False, limit: int = 4000) -> Card:
+def render(item: Item, look: Look, *, author_banned: bool = False, limit: int = 4000, proposal: Proposal | None = None,
+           templates: tuple[tuple[int, str], ...] = ()) -> Card:
     author = item.author
     header = Lines()
     header.line(bold(look.words.name_ru), plain(f" · {look.account_name}"))
@@ -206,9 +231,13 @@ def render(item: Item, look: Look, *, author_banned: bool = False, limit: int = 
     hint = cannot_line(item, look, author_banned=author_banned)
     if hint:
         footer.line(plain(f"ℹ️ {hint}"))
+    if proposal is not None:
+        footer.line(plain(f"💬 Предложен ответ ({proposal.by}): «{proposal.text[:MAX_NOTE]}» — ждёт одобрения"
+                          " координатора"))
     # The citizen's text gets what is left of the chat's budget, so a card is never refused as too long.
     room = limit - length(header.text()) - length(footer.text()) - 40
     body = highlighted(item.text, item.verdict, max(200, min(MAX_TEXT, room))) if item.text.strip() \
         else [italic("(без текста)")]
     text = Lines().extend(header).line(*body).extend(footer)
-    return Card(text.text(), buttons_for(item, look, author_banned=author_banned))
+    return Card(text.text(), buttons_for(item, look, author_banned=author_banned, proposal=proposal,
+                                         templates=templates))

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from bot import audit
-from bot.domain import Action, Capability, Note
-from bot.moderation import actions, feedback, items, transitions
+from bot.domain import Action, Capability, Item, Note
+from bot.moderation import actions, feedback, items, replies, transitions
 from bot.moderation.notes import doing_ru
 from bot.moderation.transitions import Decision
+from bot.publishing import templates
 from bot.workchat.press import INVALID
 from bot.workchat.subjects import Answer, PressContext
 
@@ -75,6 +76,14 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
 
     if action == "reply_hint":
         return reply_hint(where)
+    if action == "templates":
+        if await transitions.claim(conn, item_id, seq, menu="templates") is None:
+            return await lost()
+        return Answer("Выберите шаблон ответа.")
+    if action == "template":
+        return await _template(services, conn, press, current)
+    if action in ("approve_reply", "reject_reply"):
+        return await _decide_reply(conn, press, current, approve=action == "approve_reply")
     if action == "expand":
         return await _expand(conn, press)
     if action in ("ban_menu", "cancel"):
@@ -115,6 +124,44 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
                        network=item.network, account_id=item.account_id, item_id=item.id,
                        original_text=item.text, detail=params)
     return Answer(f"Принято, {doing_ru(what.value, spec)} {where}.")
+
+
+async def _template(services: Services, conn: asyncpg.Connection, press: PressContext, item: Item) -> Answer:
+    """A template chosen on the card: filled in, then sent (or proposed) as if the presser had typed it."""
+    row = await conn.fetchrow("SELECT * FROM reply_templates WHERE id = $1 AND NOT removed",
+                              press.button["params"].get("template"))
+    if row is None:
+        return Answer("Этого шаблона больше нет.", alert=True)
+    await transitions.claim(conn, item.id, press.button["decision_seq"], menu=None)
+    text = templates.fill(row["body"], citizen_name=item.author.name, tz=services.config.tz)
+    problem = await replies.take(services, conn, item_id=item.id, in_digest=False, staff=press.staff,
+                                 user_name=press.staff.name, text=text, actor=press.actor)
+    return Answer(problem, alert=True) if problem else Answer("Ответ по шаблону принят.")
+
+
+async def _decide_reply(conn: asyncpg.Connection, press: PressContext, item: Item, *, approve: bool) -> Answer:
+    proposal = await replies.pending(conn, item.id)
+    if proposal is None or proposal["id"] != press.button["params"].get("proposal"):
+        return Answer("Этот ответ уже рассмотрен.", alert=True)
+    if proposal["proposed_by"] == press.actor:
+        return Answer("Свой ответ одобряет другой координатор.", alert=True)
+    decided = "approved" if approve else "rejected"
+    await conn.execute("UPDATE proposed_replies SET status = $2, decided_by = $3, decided_at = now() WHERE id = $1",
+                       proposal["id"], decided, press.staff.name)
+    await audit.record(conn, actor=press.actor, actor_name=press.staff.name, action=f"reply_{decided}", result="ok",
+                       network=item.network, account_id=item.account_id, item_id=item.id,
+                       detail={"reply": proposal["text"], "proposed_by": proposal["proposed_by_name"]})
+    if not approve:
+        await transitions.annotate(conn, [item.id], Note("reply_rejected", {"actor": press.staff.name,
+                                                                            "text": proposal["text"]}))
+        await conn.execute("UPDATE items SET decision_seq = decision_seq + 1 WHERE id = $1", item.id)
+        return Answer("Ответ отклонён.")
+    sent = await replies.send(conn, item.id, item.decision_seq, actor=proposal["proposed_by"],
+                              actor_name=f"{proposal['proposed_by_name']}, одобрил(а) {press.staff.name}",
+                              text=proposal["text"], original=item.text)
+    if not sent:
+        return Answer("По карточке уже выполняется другое действие — попробуйте через минуту.", alert=True)
+    return Answer("Ответ одобрен и отправляется.")
 
 
 async def _expand(conn: asyncpg.Connection, press: PressContext) -> Answer:

@@ -72,6 +72,8 @@ def word(note: Note, *, words: NetworkWords, kind: KindSpec, tz: ZoneInfo) -> st
         return f"💬 Ответ {words.page_genitive_ru} ({p.get('actor', '')}): «{p.get('text', '')}»"
     if code == "unbanned":
         return f"🔓 Блокировка автора снята — {p.get('actor', '')}"
+    if code == "reply_rejected":
+        return f"✖️ Предложенный ответ отклонён — {p.get('actor', '')}: «{p.get('text', '')}»"
     if code == "legacy":
         return str(p.get("text", ""))
     return code

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import asyncpg
 
 from bot.config import StaffMember
-from bot.domain import Item
-from bot.moderation import actions, decisions, items
-from bot.moderation.cards import Look, render
+from bot.domain import Item, Permission
+from bot.moderation import actions, decisions, items, replies
+from bot.moderation.cards import Look, Proposal, render
 from bot.moderation.digest import render_digest
+from bot.publishing import templates
+from bot.workchat.press import REFUSED
 from bot.workchat.subjects import Answer, Drawing, PressContext
 
 if TYPE_CHECKING:
     from bot.services import Services
 
+NOT_COORDINATOR = Answer("Извините, тексты ответов одобряют координаторы. Если вам нужен доступ, обратитесь к "
+                         "администратору Госпаблика.", alert=True)
 _ITEMS = (
     "SELECT i.*, EXISTS (SELECT 1 FROM bans b WHERE b.network = i.network AND b.account_id = i.account_id"
     "  AND b.user_id = i.author_id AND (b.until IS NULL OR b.until > now())) AS author_banned"
@@ -44,7 +49,11 @@ class ItemSubjects:
     async def draw(self, conn: asyncpg.Connection, subject_id: int, *, limit: int) -> Drawing:
         row = (await conn.fetch(_ITEMS, [subject_id]))[0]
         item = items.item_from_row(row)
-        card = render(item, self.look(item), author_banned=row["author_banned"], limit=limit)
+        waiting = await replies.pending(conn, item.id)
+        proposal = Proposal(waiting["id"], waiting["text"], waiting["proposed_by_name"]) if waiting else None
+        shown = tuple((r["id"], r["title"]) for r in (await templates.listing(conn))[:templates.MAX_SHOWN])
+        card = render(item, self.look(item), author_banned=row["author_banned"], limit=limit, proposal=proposal,
+                      templates=shown)
         return Drawing(card, {item.id: item.decision_seq}, self._topic(item))
 
     async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:
@@ -54,11 +63,21 @@ class ItemSubjects:
         card = render_digest([(item, self.look(item)) for item in found], account_name=look.account_name)
         return Drawing(card, {item.id: item.decision_seq for item in found}, self._topic(first))
 
-    def may_press(self, staff: StaffMember) -> bool:
-        return staff.role.can_moderate
+    def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
+        if action in ("approve_reply", "reject_reply"):
+            return None if staff is not None and staff.can(Permission.APPROVE) else NOT_COORDINATOR
+        if action in ("templates", "template", "cancel", "reply_hint") and staff is not None and staff.can(
+                Permission.SUBMIT):
+            return None  # an author may propose a reply from a template
+        return None if staff is not None and staff.can(Permission.MODERATE) else REFUSED
 
     async def press(self, conn: asyncpg.Connection, press: PressContext) -> Answer:
         return await decisions.press(self.services, conn, press)
 
     async def perform(self, action: asyncpg.Record) -> None:
         await actions.perform(self.services, action)
+
+    async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
+                    user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:
+        return await replies.submit(self.services, item_id=subject_id, in_digest=card["in_digest"], staff=staff,
+                                    user_name=user_name, text=text, actor=actor)

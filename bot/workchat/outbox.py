@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,8 +26,8 @@ import asyncpg
 from bot.loops import drain_forever
 from bot.queue import Queue, backoff
 from bot.ratelimit import SlidingWindow
+from bot.workchat import buttons
 from bot.workchat.chat import (
-    BUTTON_PREFIX,
     ChatMigrated,
     Forbidden,
     MessageGone,
@@ -37,7 +36,7 @@ from bot.workchat.chat import (
     WorkChat,
     WorkChatError,
 )
-from bot.workchat.model import Keyboard, KeyButton, Text
+from bot.workchat.model import Keyboard, Text
 from bot.workchat.subjects import Drawing, SubjectType
 
 if TYPE_CHECKING:
@@ -81,10 +80,6 @@ class DrawFailed(Exception):
     def __init__(self, card_ids: list[int], cause: Exception) -> None:
         super().__init__(f"cards {card_ids}: {type(cause).__name__}: {cause}")
         self.card_ids = card_ids
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(9)  # 12 characters; a payload stays far below Telegram's 64 bytes
 
 
 @dataclass(frozen=True)
@@ -192,20 +187,7 @@ class Outbox:
 
     async def _keyboard(self, conn: asyncpg.Connection, kind: str, drawing: Drawing, default_subject: int,
                         chat_id: int) -> Keyboard:
-        """Stores a token for every button; the token, not the payload, says what the button does."""
-        rows = []
-        for row in drawing.card.buttons:
-            keys = []
-            for button in row:
-                subject_id = button.subject_id or default_subject
-                token = new_token()
-                await conn.execute(
-                    "INSERT INTO buttons (token, subject_kind, subject_id, action, params, decision_seq, chat_id)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    token, kind, subject_id, button.action, button.params, drawing.seqs[subject_id], chat_id)
-                keys.append(KeyButton(button.text, BUTTON_PREFIX + token))
-            rows.append(tuple(keys))
-        return tuple(rows)
+        return await buttons.store(conn, kind, drawing.card.buttons, drawing.seqs, default_subject, chat_id)
 
     async def _write(self, d: Delivery) -> int | WorkChatError:
         """The chat call; returns the message id, or the error to record."""

@@ -9,10 +9,12 @@ refused as invalid. Everything after that â€” who wins a race, what is queued â€
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot import audit
+from bot import audit, staff
+from bot.domain import Role
 from bot.workchat.subjects import Answer, PressContext
 
 if TYPE_CHECKING:
@@ -37,30 +39,44 @@ class Presser:
 
 async def press(services: Services, *, token: str, chat_id: int, message_id: int, presser: Presser) -> Answer:
     """Handles one press in the work chat and returns the answer to show to the presser."""
-    staff = services.config.staff_member(presser.user_id)
     async with services.db.transaction() as conn:
+        member = await staff.lookup(conn, services.config, presser.user_id)
         button = await conn.fetchrow("SELECT * FROM buttons WHERE token = $1", token)
         subject = services.subjects.get(button["subject_kind"]) if button else None
-        allowed = staff is not None and (subject.may_press(staff) if subject else staff.role.can_moderate)
-        if not allowed:
+        if subject is not None and button is not None:
+            refusal = subject.refusal(member, button["action"])
+        else:
+            refusal = None if member is not None and member.roles - {Role.VIEWER} else REFUSED
+        if refusal is not None:
             await audit.record(conn, actor=presser.actor, actor_name=presser.name, action="press",
                                result="refused", item_id=button["subject_id"] if button else None,
                                detail={"reason": "role may not press", "action": button["action"] if button else None,
                                        "subject": button["subject_kind"] if button else None})
-            return REFUSED
-        assert staff is not None
+            return refusal
+        assert member is not None
         # The token is the secret; a press counts from any copy of the card in the chat it was drawn for (a
         # copy exists when the chat took a card whose sending could not be recorded). Buttons drawn before
         # buttons knew their chat count in the work chat.
         drawn_for = button["chat_id"] if button and button["chat_id"] is not None else services.workchat.chat_id
         if button is None or subject is None or drawn_for != chat_id:
-            await audit.record(conn, actor=presser.actor, actor_name=staff.name, action="press",
+            await audit.record(conn, actor=presser.actor, actor_name=member.name, action="press",
                                result="refused", item_id=button["subject_id"] if button else None,
                                detail={"reason": "unknown or foreign button", "chat_id": chat_id,
                                        "message_id": message_id})
             return INVALID
-        answer = await subject.press(conn, PressContext(button, staff, chat_id, message_id, presser.actor))
+        context = PressContext(button, member, chat_id, message_id, presser.actor)
+        answer = await subject.press(conn, context)
     # Wake the executor and the outbox only now that the decision is committed.
     services.actions_ready.set()
     services.cards_ready.set()
+    await run_later(context.later)
     return answer
+
+
+async def run_later(tasks: list[Callable[[], Awaitable[object]]]) -> None:
+    """What a decision asked to do after its commit (tell the author); a failure there is logged, not raised."""
+    for task in tasks:
+        try:
+            await task()
+        except Exception:
+            log.exception("a follow-up of a decision failed")

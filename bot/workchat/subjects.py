@@ -5,7 +5,8 @@ without knowing any of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import asyncpg
@@ -38,6 +39,8 @@ class PressContext:
     chat_id: int
     message_id: int
     actor: str  # the audit's name for the presser
+    # Things to do once the decision is committed (a message to the author): never inside the transaction.
+    later: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
 
 class SubjectType(Protocol):
@@ -47,10 +50,17 @@ class SubjectType(Protocol):
 
     async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing: ...
 
-    def may_press(self, staff: StaffMember) -> bool: ...
+    def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
+        """None when this person may press this button; otherwise the polite refusal to show them."""
+        ...
 
     async def press(self, conn: asyncpg.Connection, press: PressContext) -> Answer: ...
 
     async def perform(self, action: asyncpg.Record) -> None:
         """Carries out one queued action (claimed by the executor) and records its outcome."""
+        ...
+
+    async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
+                    user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:
+        """A person answered the subject's card with a text; None, or a polite explanation for the chat."""
         ...

@@ -88,6 +88,13 @@ class OkClient:
         return await self._request(verb, f"{self.api_url}graph/{path}", params={"access_token": token}, data=data,
                                    headers=headers, idempotent=idempotent, what=f"graph {path.split('/')[1]}")
 
+    async def upload(self, url: str, files: Mapping[str, tuple[str, bytes, str]]) -> Any:
+        """A multipart upload to the address OK gave (photos): field -> (file name, bytes, content type)."""
+        form = aiohttp.FormData()
+        for field, (name, data, content_type) in files.items():
+            form.add_field(field, data, filename=name, content_type=content_type)
+        return await self._request("POST", url, data=form, idempotent=True, what="upload")
+
     async def _request(self, verb: str, url: str, *, idempotent: bool, what: str, **kwargs: Any) -> Any:
         try:
             async with self._http().request(verb, url, **kwargs) as response:

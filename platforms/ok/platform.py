@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.config import Account
 from bot.domain import Item, KindSpec, NetworkEvent
-from bot.platform import InboundCall, InboundOutcome, PlatformError, PollStep, Respond
+from bot.platform import InboundCall, InboundOutcome, PlatformError, PollStep, Post, Published, Respond
+from platforms.ok import publish
 from platforms.ok.client import SOURCE, OkClient
 from platforms.ok.config import NETWORK, OkGroup, OkSettings
 from platforms.ok.kinds import BAN_TERMS, KINDS, WORDS
@@ -111,6 +112,24 @@ class OkPlatform:
             report = await setup_webhook(self.client, account, public_url=public_url)
             if report.subscribed:
                 log.info("ok group %s: messages webhook subscribed (%s)", account.id, "new, or dropped by OK")
+
+    # --- publishing
+    publishes = True
+
+    def check_post(self, account: Account, post: Post) -> list[str]:
+        return publish.check(post)
+
+    async def publish(self, account: Account, post: Post) -> Published:
+        return await publish.publish(self.client, account, post)
+
+    async def find_published(self, account: Account, post: Post, since: float) -> Published | None:
+        return await publish.find(self.client, account, post, since)
+
+    async def unpublish(self, account: Account, published: Published) -> None:
+        await publish.unpublish(self.client, account, published)
+
+    def page_url(self, account: Account) -> str:
+        return f"https://ok.ru/group/{account.id}"
 
     async def restore(self, item: Item) -> None:
         raise PlatformError(WORDS.cannot_ru["restore"])

@@ -1,5 +1,16 @@
-"""Telegram: the work chat (cards, presses, replies) through aiogram's Bot."""
+"""Telegram: the work chat (cards, presses, replies) and channels to publish to, through aiogram's Bot.
 
-from platforms.telegram.workchat import TelegramWorkChat, make_bot
+Imported lazily, so that reading the configuration does not load aiogram.
+"""
+
+from typing import Any
 
 __all__ = ["TelegramWorkChat", "make_bot"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from platforms.telegram import workchat
+
+        return getattr(workchat, name)
+    raise AttributeError(name)

@@ -9,7 +9,8 @@ from typing import Any
 
 from bot.config import Account
 from bot.domain import Capability, Item, KindSpec, NetworkEvent
-from bot.platform import InboundCall, InboundOutcome, PlatformError, Respond
+from bot.platform import InboundCall, InboundOutcome, PlatformError, Post, Published, Respond
+from platforms.vk import publish
 from platforms.vk.client import SOURCE, VkApi
 from platforms.vk.config import NETWORK, VkSettings
 from platforms.vk.kinds import BAN_TERMS, KINDS, WORDS
@@ -129,6 +130,24 @@ class VkPlatform:
 
     async def refresh_inbound(self, account: Account, public_url: str | None) -> None:
         return None  # `gospablik vk setup` sets the Callback server up once; VK keeps it
+
+    # --- publishing
+    publishes = True
+
+    def check_post(self, account: Account, post: Post) -> list[str]:
+        return publish.check(post)
+
+    async def publish(self, account: Account, post: Post) -> Published:
+        return await publish.publish(self.api, account, post)
+
+    async def find_published(self, account: Account, post: Post, since: float) -> Published | None:
+        return None  # publishing again is safe: `wall.post` carries the same guid, and VK posts nothing twice
+
+    async def unpublish(self, account: Account, published: Published) -> None:
+        await publish.unpublish(self.api, account, published)
+
+    def page_url(self, account: Account) -> str:
+        return f"https://vk.com/club{account.id}"
 
     async def confirmation_code(self, group_id: int) -> str:
         """VK's current confirmation string for servers set up through the API; asked each time, since VK

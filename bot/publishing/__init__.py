@@ -1,0 +1,1 @@
+"""The content plan: departments' drafts, their approval, and publishing on time on every page."""

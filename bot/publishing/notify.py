@@ -1,0 +1,24 @@
+"""Telling an author what happened to their draft, in their private chat with the bot.
+
+Said once the decision is committed, at most once, and never at the cost of the decision: an author who
+blocked the bot still finds the state in /drafts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.workchat.chat import WorkChatError
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def tell_author(services: Services, author_id: int, text: str, *, draft_id: int | None = None) -> None:
+    try:
+        await services.workchat.say(text, chat_id=author_id)
+    except WorkChatError as exc:
+        log.warning("cannot tell author %s (draft %s): %s", author_id, draft_id, exc)

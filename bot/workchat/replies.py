@@ -1,0 +1,54 @@
+"""Where a text answer to a card enters: found by the card's message, handed to the card's subject.
+
+A moderator's reply to a comment's card goes to the citizen; a coordinator's reply to an approval card
+is a comment, a correction or a time. The card is found by its message; if the chat already shows a card
+the outbox has not recorded yet, the answer waits a moment for the record rather than being lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from bot import staff
+from bot.workchat.press import run_later
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+RECORD_WAIT = 3.0
+
+
+async def card_of(services: Services, chat_id: int, message_id: int) -> asyncpg.Record | None:
+    deadline = asyncio.get_running_loop().time() + RECORD_WAIT
+    while True:
+        row = await services.db.fetchrow("SELECT * FROM cards WHERE chat_id = $1 AND message_id = $2",
+                                         chat_id, message_id)
+        if row is not None:
+            return row
+        in_flight = await services.db.fetchval(
+            "SELECT count(*) FROM cards WHERE chat_id = $1 AND sending_until > now()", chat_id)
+        if not in_flight or asyncio.get_running_loop().time() > deadline:
+            return None
+        await asyncio.sleep(0.1)
+
+
+async def route(services: Services, *, chat_id: int, message_id: int, user_id: int, user_name: str, text: str,
+                actor: str) -> str | None:
+    """None when the answer was taken (or was no answer to a card); otherwise what to tell the person."""
+    card = await card_of(services, chat_id, message_id)
+    if card is None:
+        return None  # an ordinary conversation in the chat
+    subject = services.subjects.get(card["subject_kind"])
+    if subject is None:
+        return None
+    member = await staff.lookup(services.db, services.config, user_id)
+    later: list = []
+    answer = await subject.reply(card["subject_id"], card=card, staff=member, actor=actor, user_name=user_name,
+                                 text=text, later=later)
+    services.actions_ready.set()
+    services.cards_ready.set()
+    await run_later(later)
+    return answer
