@@ -222,7 +222,8 @@ async def prepare_storage(app: web.Application, emulators: Emulators) -> None:
         # Nothing in an old database may point at new pages: a card's «Удалить» would act on whatever
         # comment now has its old id.
         await db.execute(
-            "TRUNCATE events, items, cards, buttons, actions, bans, tombstones, feedback, polls, poll_cursors")
+            "TRUNCATE events, items, cards, buttons, actions, bans, tombstones, feedback, polls, poll_cursors,"
+            " proposed_replies, publications, draft_versions, drafts, conversations, media")
     await db.execute("UPDATE cards SET message_id = NULL, sent_revision = 0, in_digest = false")
     app[SERVICES].cards_ready.set()
 

@@ -5,6 +5,7 @@ As strict as api.ok.ru for what it implements, so a request OK would reject is r
 OK) → method (3) → `application_key` (101) → `sig` present (104) → session: missing 103, not the admin's user
 token 102 → signature (104) → an error injected with `fail_next` → flood, 10 calls/s per token (8) → the
 method's own parameters (100, 160 wrong group, 300 unknown topic/comment). Comment paging: see `ok_state`.
+Publishing (mediatopic.*, photosV2.getUploadUrl and the photo upload server at `POST /upload/photos`): `ok_publish`.
 
 Graph (Bot API): `?access_token=<group token>` only, no signature. Its error shape is UNVERIFIED: assumed to be
 REST's JSON body with HTTP 200. POSTs need `Content-Type: application/json` (any charset).
@@ -16,11 +17,13 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from bot.sandbox import ok_publish
 from bot.sandbox.ok_errors import ERRORS, OkApiError, Params, invalid, not_found
 from bot.sandbox.ok_state import (
     OkComment,
@@ -65,16 +68,17 @@ def ok_signature(params: Mapping[str, str], access_token: str, application_secre
 class Call(Params):
     """One REST call: its parameters plus what a method may touch."""
 
-    def __init__(self, params: dict[str, str], emulator: OkEmulator) -> None:
+    def __init__(self, params: dict[str, str], emulator: OkEmulator, base_url: str = "") -> None:
         super().__init__(params)
         self.emulator = emulator
         self.state = emulator.state
+        self.base_url = base_url  # where this emulator is reached, mount prefix included
 
     def topic(self, id_name: str, type_name: str) -> OkTopic:
         topic_id = self.required(id_name)
         self.choice(type_name, ("GROUP_TOPIC",))
         topic = self.state.topics.get(topic_id)
-        if topic is None:
+        if topic is None or not topic.visible():
             raise not_found(f"Discussion {topic_id} not found")
         return topic
 
@@ -99,6 +103,9 @@ def method(name: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+METHODS.update(ok_publish.METHODS)
 
 
 @method("group.getInfo")
@@ -133,7 +140,7 @@ def group_get_stat_topics(call: Call) -> dict:
     matching = [
         (index, topic)
         for index, topic in reversed(list(enumerate(published[:below])))
-        if (start is None or topic.date_ms >= start) and (end is None or topic.date_ms <= end)
+        if topic.visible() and (start is None or topic.date_ms >= start) and (end is None or topic.date_ms <= end)
     ]
     page = matching[:count]
     rows = []
@@ -246,6 +253,7 @@ class OkEmulator:
         for path in ("/fb.do", "/api/{group}/{method}"):
             for verb in ("GET", "POST"):
                 self.app.router.add_route(verb, path, self._rest)
+        self.app.router.add_route("POST", "/upload/photos", partial(ok_publish.receive_upload, self))
         for verb, path, name, handler in GRAPH_ROUTES:
             self.app.router.add_route(verb, path, self._graph_route(name, handler))
 
@@ -269,6 +277,8 @@ class OkEmulator:
     ) -> str:
         """A citizen comments on a topic (None = the newest one); a blacklisted author cannot, as on OK."""
         topic = self.state.default_topic() if topic_id is None else self.state.topics[topic_id]
+        if not topic.visible():
+            raise KeyError(f"topic {topic_id} is deleted or not yet published")
         if author_id in self.state.blocked:
             raise PermissionError(f"user {author_id} is in the group's black list")
         return self.state.add_comment(topic, author_id, text, reply_to_comment_id=reply_to_comment_id).id
@@ -312,6 +322,7 @@ class OkEmulator:
                 await request.read()  # OK reads no JSON bodies: parameters must be form fields
         group, tail = request.match_info.get("group"), request.match_info.get("method")
         name = f"{group}.{tail}" if group and tail else params.get("method", "")
+        prefix = request.path.rpartition(f"/api/{group}/{tail}" if group and tail else "/fb.do")[0]
         token = params.get("access_token") or params.get("session_key") or ""
         entry: dict[str, Any] = {
             "method": name,
@@ -330,14 +341,14 @@ class OkEmulator:
             )
             return web.Response(text=xml, content_type="application/xml")
         try:
-            body = entry["response"] = self._dispatch(name, params, token)
+            body = entry["response"] = self._dispatch(name, params, token, f"{request.scheme}://{request.host}{prefix}")
         except OkApiError as exc:
             entry["error"] = {"error_code": exc.code, "error_msg": exc.message}
             body = exc.body()
         self.calls.append(entry)
         return _json_response(body)
 
-    def _dispatch(self, name: str, params: dict[str, str], token: str) -> Any:
+    def _dispatch(self, name: str, params: dict[str, str], token: str, base_url: str = "") -> Any:
         handler = METHODS.get(name)
         if handler is None:
             raise OkApiError(3, f"Method {name} not found" if name else "No method specified")
@@ -355,7 +366,7 @@ class OkEmulator:
         if sig != ok_signature(params, token, self.application_secret_key):
             raise OkApiError(104, f"Invalid signature {sig}")
         self._after_auth(name, token)
-        return handler(Call(params, self))
+        return handler(Call(params, self, base_url))
 
     # ---- Graph (Bot API)
     def _graph_route(self, name: str, handler: GraphHandler) -> Callable[[web.Request], Awaitable[web.Response]]:

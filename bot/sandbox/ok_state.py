@@ -2,6 +2,8 @@
 
 Pure data and rules, no I/O: `to_json`/`from_json` let the demo persist the state across restarts. Every id comes
 from a monotonic counter kept in the state, so ids never repeat within one state, also after a round trip.
+Publishing (`ok_publish`) adds topics with media blocks, deleted and deferred topics, and uploaded photos with
+their single-use tokens; a deleted or not yet due topic is invisible to every method, as on OK.
 
 Comment paging model (OK's exact anchor semantics are undocumented, this is the emulator's own): an anchor names
 a position in a topic's comment sequence, 0 = before the first comment, n = after the n-th. Deleted comments keep
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,6 +28,7 @@ from bot.sandbox.vk_names import generated_user
 MOSCOW = ZoneInfo("Europe/Moscow")
 TOPIC_BASE = 155_000_000_000_000  # topic ids: 15 digits
 USER_BASE = 575_000_000_000  # user ids: 12 digits
+PHOTO_BASE = 931_000_000_000  # uploaded photo ids: 12 digits
 CHAT_BASE = 0x3EC9D0000000  # chat ids: "chat:C" + 12 hex digits
 MID_BASE = 0x15CEA67D78D0000
 SEQ_BASE = 98_211_023_614_180_000
@@ -132,6 +136,14 @@ class OkTopic:
     text: str
     date_ms: int
     comments: list[OkComment] = field(default_factory=list)
+    media: list[dict[str, Any]] = field(default_factory=list)  # the blocks mediatopic.post was given, normalised
+    author_id: str = ""  # "" = the group (topics made by `add_topic`)
+    deleted: bool = False
+    scheduled: bool = False  # deferred with publishAt/publishAtMs: hidden until date_ms
+    comments_disabled: bool = False
+
+    def visible(self, at_ms: int | None = None) -> bool:
+        return not self.deleted and not (self.scheduled and self.date_ms > (now_ms() if at_ms is None else at_ms))
 
     def present_count(self) -> int:
         return sum(1 for c in self.comments if c.state == "present")
@@ -189,7 +201,12 @@ class OkState:
         self.blocked: dict[str, dict[str, Any]] = {}
         self.chats: dict[str, OkChat] = {}
         self.subscriptions: list[dict[str, Any]] = []
-        self.counters: dict[str, int] = {"topic": 0, "comment": 0, "user": 0, "chat": 0, "message": 0}
+        self.counters: dict[str, int] = {"topic": 0, "comment": 0, "user": 0, "chat": 0, "message": 0, "photo": 0}
+        self.upload_secret = secrets.token_hex(16)
+        self.photos: dict[str, dict[str, Any]] = {}  # photo id -> its upload: gid, expiry, token, size
+
+    def new_photo_id(self) -> str:
+        return str(PHOTO_BASE + self._next("photo"))
 
     def _next(self, kind: str) -> int:
         self.counters[kind] += 1
@@ -233,10 +250,9 @@ class OkState:
         return topic
 
     def default_topic(self) -> OkTopic:
-        """The newest topic, or a fresh "Новости района" when the group has none."""
-        if not self.topics:
-            return self.add_topic(DEFAULT_TOPIC_TEXT)
-        return list(self.topics.values())[-1]
+        """The newest visible topic, or a fresh "Новости района" when the group has none."""
+        visible = [t for t in self.topics.values() if t.visible()]
+        return visible[-1] if visible else self.add_topic(DEFAULT_TOPIC_TEXT)
 
     def add_comment(
         self,
@@ -318,6 +334,9 @@ class OkState:
                     "text": t.text,
                     "date": moscow_time(t.date_ms),
                     "date_ms": t.date_ms,
+                    "media": [dict(m) for m in t.media],
+                    **({"deleted": True} if t.deleted else {}),
+                    **({"scheduled": True} if t.scheduled and not t.visible() and not t.deleted else {}),
                     "comments": [c.snapshot() for c in t.comments],
                 }
                 for t in self.topics.values()
@@ -341,6 +360,8 @@ class OkState:
             "chats": [asdict(c) for c in self.chats.values()],
             "subscriptions": [dict(s) for s in self.subscriptions],
             "counters": dict(self.counters),
+            "upload_secret": self.upload_secret,
+            "photos": {k: dict(v) for k, v in self.photos.items()},
         }
 
     @classmethod
@@ -351,10 +372,12 @@ class OkState:
         state.users = {str(k): dict(v) for k, v in data.get("users", {}).items()}
         for raw in data.get("topics", []):
             comments = [OkComment(**c) for c in raw.get("comments", [])]
-            state.topics[raw["id"]] = OkTopic(id=raw["id"], text=raw["text"], date_ms=raw["date_ms"], comments=comments)
+            state.topics[raw["id"]] = OkTopic(**{**raw, "comments": comments})
         state.blocked = {b["user_id"]: dict(b) for b in data.get("blocked", [])}
         for raw in data.get("chats", []):
             state.chats[raw["chat_id"]] = OkChat(raw["chat_id"], raw["user_id"], [dict(m) for m in raw["messages"]])
         state.subscriptions = [dict(s) for s in data.get("subscriptions", [])]
         state.counters.update({k: int(v) for k, v in data.get("counters", {}).items()})
+        state.upload_secret = str(data.get("upload_secret", state.upload_secret))
+        state.photos = {str(k): dict(v) for k, v in data.get("photos", {}).items()}
         return state

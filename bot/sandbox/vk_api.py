@@ -7,7 +7,8 @@ and every answer is JSON (vkbottle retries non-JSON answers forever).
 Checks, in order: unknown method → 3; no token → 5 "no access_token passed."; unknown token → 5 "invalid
 access_token (4)."; no `v` → 8 "v is required"; `v` below 5.81 → 8; over 3 req/s per user token or 20 req/s
 per community token (sliding 1 s window) → 6; an error injected with `fail_next`; a community token on a
-user-only method → 27; then the method's own parameter checks (see `vk_methods`).
+user-only method → 27; then the method's own parameter checks (see `vk_methods`, and `vk_publish` for the
+wall posts, polls and photos, whose upload server `POST /upload/wall` this app serves as well).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.sandbox import vk_publish  # registers the publishing methods in METHODS
 from bot.sandbox.rate_limit import SlidingWindow
 from bot.sandbox.vk_errors import VkApiError
 from bot.sandbox.vk_methods import GROUP, METHODS, USER, Call, Context, version_supported
@@ -62,6 +64,8 @@ class VkEmulator:
         self.app = web.Application()
         self.app.router.add_route("GET", "/method/{name}", self._handle)
         self.app.router.add_route("POST", "/method/{name}", self._handle)
+        self.app.router.add_route("POST", "/upload/wall", self._upload)
+        self.app.router.add_route("GET", "/photo/{key}", self._photo)
 
     # ---- state helpers (the public test/demo surface)
     @property
@@ -119,14 +123,22 @@ class VkEmulator:
             params["access_token"] = auth[len("Bearer ") :].strip()
         return params
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        return await vk_publish.receive_wall_upload(self.state, request)
+
+    async def _photo(self, request: web.Request) -> web.Response:
+        return await vk_publish.serve_photo(self.state, request)
+
     async def _handle(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
+        # The emulator knows its own address only from the request; the prefix is where it is mounted.
+        base_url = f"{request.scheme}://{request.host}{request.path.rpartition('/method/')[0]}"
         params = await self._read_params(request)
         token_kind = self._tokens.get(params.get("access_token", ""))
         logged = {k: v for k, v in params.items() if k != "access_token"}
         entry: dict[str, Any] = {"method": name, "params": logged, "token": token_kind, "at": time.time()}
         try:
-            entry["response"] = self._dispatch(name, params, token_kind)
+            entry["response"] = self._dispatch(name, params, token_kind, base_url)
             body: dict[str, Any] = {"response": entry["response"]}
         except VkApiError as exc:
             entry["error"] = {"error_code": exc.code, "error_msg": exc.message}
@@ -163,7 +175,7 @@ class VkEmulator:
         settings = self.state.callback_settings
         return [dict(server, settings=settings.get(server["id"])) for server in self.state.callback_servers.values()]
 
-    def _dispatch(self, name: str, params: dict[str, str], token_kind: str | None) -> Any:
+    def _dispatch(self, name: str, params: dict[str, str], token_kind: str | None, base_url: str = "") -> Any:
         method = METHODS.get(name)
         if method is None:
             raise VkApiError(3)
@@ -181,5 +193,7 @@ class VkEmulator:
             raise VkApiError(self._failures[name].pop(0))
         if token_kind not in method.tokens:
             raise VkApiError(27, message=GROUP_AUTH_MESSAGE) if token_kind == GROUP else VkApiError(5)
-        ctx = Context(state=self.state, admin_user_id=self.admin_user_id, confirmation_code=self.confirmation_code)
+        self.state.publish_due()
+        ctx = Context(state=self.state, admin_user_id=self.admin_user_id, confirmation_code=self.confirmation_code,
+                      base_url=base_url)
         return method.handler(Call(params, token_kind, ctx))

@@ -1,4 +1,4 @@
-"""VK API methods the sandbox implements, with VK's parameter and token rules.
+"""VK API methods the sandbox implements, with VK's parameter and token rules (publishing: `vk_publish`).
 
 Token types come from `access_token_type` in VK's schema (`*/methods.json`): a community token on a user-only
 method gets error 27. Parameter errors use VK's own wording ("comment_id is undefined",
@@ -34,6 +34,7 @@ class Context:
     state: VkState
     admin_user_id: int
     confirmation_code: str
+    base_url: str = ""  # where this emulator is reached, e.g. "http://127.0.0.1:8080/emulators/vk"
 
 
 class Call:
@@ -239,7 +240,7 @@ def market_restore_comment(call: Call) -> int:
 # ---- wall
 def _post(call: Call, post_id: int) -> Commentable:
     post = call.state.get_object("wall", post_id)
-    if post is None or post.postponed:
+    if post is None or post.postponed or post.deleted:
         raise VkApiError(104)
     return post
 
@@ -315,34 +316,6 @@ def wall_get_comments(call: Call) -> dict:
         "groups_can_post": True,
         "items": [item(c) for c in level[offset : offset + count]],
     }
-
-
-@method("wall.post", USER)
-def wall_post(call: Call) -> dict:
-    call.community_owner()
-    message = call.text("message")
-    from_id = -call.state.group_id if call.flag("from_group") else call.ctx.admin_user_id
-    publish_date = call.opt_int("publish_date")
-    now = int(time.time())
-    existing_id = call.opt_int("post_id")
-    if existing_id is not None:  # publishes a postponed (deferred) post now
-        post = call.state.get_object("wall", existing_id)
-        if post is None or not post.postponed:
-            raise param_error("post_id is invalid")
-        post.postponed, post.date = False, now
-        if message:
-            post.text = message
-        return {"post_id": post.id}
-    if not message.strip() and not call.has("attachments"):
-        raise param_error("message is empty or invalid")
-    links = [a for a in call.items("attachments") if a.startswith(("http://", "https://"))]
-    if len(links) > 1:
-        raise param_error("attachments is invalid")
-    postponed = publish_date is not None and publish_date > now
-    post = call.state.add_object(
-        "wall", message, date=publish_date if postponed else now, from_id=from_id, postponed=postponed
-    )
-    return {"post_id": post.id}
 
 
 # ---- groups

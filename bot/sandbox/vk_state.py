@@ -1,11 +1,14 @@
-"""The VK community as the emulator sees it: wall, board, photos, videos, market, messages, bans.
+"""The VK community as the emulator sees it: wall, board, photos, videos, market, messages, bans, polls.
 
 Callback events and API calls both change this one state, so an API call on a comment behaves as on VK only if
 the comment was first "published" (by `record_event_object`, i.e. by a Callback event the sandbox delivered).
+Publishing (`vk_publish`) keeps its wall-upload secret, pending uploads, saved photos, polls and post guids here
+too, so that `to_json`/`from_json` carry all of it across a demo restart and no id is ever given twice.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +70,8 @@ class Commentable:
     from_id: int = 0
     postponed: bool = False
     comments: dict[int, Comment] = field(default_factory=dict)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # VK attachment objects, wall posts only
+    deleted: bool = False
 
     def as_dict(self, text_key: str = "text") -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -79,6 +84,10 @@ class Commentable:
             data["from_id"] = self.from_id
         if self.postponed:
             data["postponed"] = True
+        if self.deleted:
+            data["deleted"] = True
+        if self.attachments:
+            data["attachments"] = self.attachments
         data["comments"] = [c.as_dict() for c in sorted(self.comments.values(), key=lambda c: c.id)]
         return data
 
@@ -105,7 +114,15 @@ class VkState:
         self.callback_servers: dict[int, dict] = {}
         self.callback_settings: dict[int, dict] = {}
         self.pending_confirmations: list[int] = []  # servers whose address VK is about to check
-        self._last_id: dict[str, int] = {kind: 0 for kind in KINDS} | {"message": 0}
+        self._last_id: dict[str, int] = {kind: 0 for kind in KINDS} | {"message": 0, "poll": 0, "poll_answer": 0}
+        # publishing: see vk_publish
+        self.upload_secret = secrets.token_hex(16)
+        self.upload_server = 800000 + secrets.randbelow(100000)
+        self.uploads: dict[str, dict[str, Any]] = {}  # upload key -> the image an upload server received
+        self.photo_objects: dict[int, dict[str, Any]] = {}  # saved wall photos, as photos.saveWallPhoto answers
+        self.polls: dict[int, dict[str, Any]] = {}
+        self.guids: dict[str, int] = {}  # wall.post guid -> the post it made
+        self.images: dict[str, tuple[str, bytes]] = {}  # upload key -> (content type, bytes); memory only
 
     # ---- ids
     def _seen_id(self, kind: str, value: int) -> None:
@@ -157,6 +174,13 @@ class VkState:
         )
         self.objects[kind][object_id] = obj
         return obj
+
+    def publish_due(self, now: int | None = None) -> None:
+        """Deferred posts whose time has come are on the wall, as VK publishes them on its own."""
+        now = int(time.time()) if now is None else now
+        for post in self.objects["wall"].values():
+            if post.postponed and post.date <= now:
+                post.postponed = False
 
     def find_comment(self, kind: str, comment_id: int) -> tuple[Commentable, Comment] | None:
         for obj in self.objects[kind].values():
@@ -279,9 +303,10 @@ class VkState:
         def listing(kind: str, text_key: str = "text") -> list[dict]:
             return [o.as_dict(text_key) for o in sorted(self.objects[kind].values(), key=lambda o: o.id)]
 
+        self.publish_due()
         return {
             "group": {"id": self.group_id, "name": self.group_name, "owner_id": self.owner_id()},
-            "posts": listing("wall"),
+            "posts": [{**post, "attachments": post.get("attachments", [])} for post in listing("wall")],
             "topics": listing("board", "title"),
             "photos": listing("photo"),
             "videos": listing("video"),
@@ -311,6 +336,14 @@ class VkState:
             "callback_servers": list(self.callback_servers.values()),
             "callback_settings": {str(k): v for k, v in self.callback_settings.items()},
             "last_id": dict(self._last_id),
+            "publishing": {
+                "upload_secret": self.upload_secret,
+                "upload_server": self.upload_server,
+                "uploads": self.uploads,
+                "photos": list(self.photo_objects.values()),
+                "polls": list(self.polls.values()),
+                "guids": self.guids,
+            },
         }
 
     @classmethod
@@ -330,4 +363,11 @@ class VkState:
         state.callback_servers = {int(s["id"]): dict(s) for s in data.get("callback_servers", [])}
         state.callback_settings = {int(k): v for k, v in data.get("callback_settings", {}).items()}
         state._last_id.update({k: int(v) for k, v in data.get("last_id", {}).items()})
+        publishing = data.get("publishing", {})
+        state.upload_secret = str(publishing.get("upload_secret", state.upload_secret))
+        state.upload_server = int(publishing.get("upload_server", state.upload_server))
+        state.uploads = {str(k): dict(v) for k, v in publishing.get("uploads", {}).items()}
+        state.photo_objects = {int(p["id"]): dict(p) for p in publishing.get("photos", [])}
+        state.polls = {int(p["id"]): dict(p) for p in publishing.get("polls", [])}
+        state.guids = {str(k): int(v) for k, v in publishing.get("guids", {}).items()}
         return state
