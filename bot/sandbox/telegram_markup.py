@@ -8,6 +8,7 @@ from typing import Any
 from bot.sandbox.telegram_html import EntityParseError, checked_link, parse_html, strip_text
 
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 BUTTON_ACTIONS = (
     "url",
@@ -94,12 +95,10 @@ def _button(button: Any) -> dict[str, Any]:
     return clean
 
 
-def message_text(
-    text: Any, parse_mode: Any, entities: Any, *, user_lookup: Any = None
+def parse_formatted(
+    text: str, parse_mode: Any, entities: Any, *, user_lookup: Any = None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """(text, entities) as Telegram stores a message: parsed, trimmed, length-checked."""
-    if not isinstance(text, str) or not text:
-        raise bad_request("message text is empty")
+    """(text, entities) after Telegram's parse mode and trimming; no emptiness or length rules yet."""
     if entities is not None:
         parsed = load_json(entities, "message entities")
         if not isinstance(parsed, list):
@@ -116,9 +115,35 @@ def message_text(
         result_text, result_entities = text, []  # not parsed by the sandbox (the service uses HTML)
     else:
         raise bad_request("unsupported parse_mode")
-    result_text, result_entities = strip_text(result_text, result_entities)
+    return strip_text(result_text, result_entities)
+
+
+def message_text(
+    text: Any, parse_mode: Any, entities: Any, *, user_lookup: Any = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """(text, entities) as Telegram stores a message: parsed, trimmed, length-checked."""
+    if not isinstance(text, str) or not text:
+        raise bad_request("message text is empty")
+    result_text, result_entities = parse_formatted(text, parse_mode, entities, user_lookup=user_lookup)
     if not result_text:
         raise bad_request("message text is empty")
     if len(result_text) > MAX_TEXT_LENGTH:
         raise bad_request("message is too long")
+    return result_text, result_entities
+
+
+def caption_text(
+    caption: Any,
+    parse_mode: Any,
+    entities: Any,
+    *,
+    user_lookup: Any = None,
+    too_long: str = "message caption is too long",
+) -> tuple[str, list[dict[str, Any]]]:
+    """A media caption: 0-1024 characters after entity parsing (an empty caption is simply no caption)."""
+    if caption in (None, ""):
+        return "", []
+    result_text, result_entities = parse_formatted(str(caption), parse_mode, entities, user_lookup=user_lookup)
+    if len(result_text) > MAX_CAPTION_LENGTH:
+        raise bad_request(too_long)
     return result_text, result_entities

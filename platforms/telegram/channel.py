@@ -168,7 +168,8 @@ class TelegramChannelPlatform:
         return f"https://t.me/c/{str(account.id).removeprefix('-100')}/{message_id}"
 
     async def publish(self, account: Account, post: Post) -> Published:
-        chat, text, ids = account.id, _with_link(post), list[int]()
+        chat, text = account.id, _with_link(post)
+        ids: list[int] = []
         try:
             if len(post.photos) > 1:
                 media: list[Any] = [InputMediaPhoto(media=p.file_id or BufferedInputFile(p.data, f"photo{n}.jpg"),
@@ -183,9 +184,9 @@ class TelegramChannelPlatform:
             elif text.strip():
                 ids.append((await self.bot.send_message(chat, text, parse_mode=None)).message_id)
             if post.poll is not None:
-                sent = await self.bot.send_poll(chat, post.poll.question,
-                                                [InputPollOption(text=o) for o in post.poll.options],
-                                                is_anonymous=True, question_parse_mode=None)
+                options = [InputPollOption(text=o, text_parse_mode=None) for o in post.poll.options]
+                sent = await self.bot.send_poll(chat, post.poll.question, options, is_anonymous=True,
+                                                question_parse_mode=None)
                 ids.append(sent.message_id)
         except AiogramError as exc:
             error = _error(exc, idempotent=False)
