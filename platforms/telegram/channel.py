@@ -184,7 +184,7 @@ class TelegramChannelPlatform:
             elif text.strip():
                 ids.append((await self.bot.send_message(chat, text, parse_mode=None)).message_id)
             if post.poll is not None:
-                options = [InputPollOption(text=o, text_parse_mode=None) for o in post.poll.options]
+                options: list[Any] = [InputPollOption(text=o, text_parse_mode=None) for o in post.poll.options]
                 sent = await self.bot.send_poll(chat, post.poll.question, options, is_anonymous=True,
                                                 question_parse_mode=None)
                 ids.append(sent.message_id)
