@@ -73,7 +73,6 @@ class StaffMember:
     role: Role
     also: frozenset[Role] = frozenset()
     unit: str | None = None  # the department, for authors ("Отдел ЖКХ")
-    from_file: bool = False  # listed in the TOML file: changed there, not from the chat
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -341,8 +340,7 @@ def _staff(read: Reader, data: Mapping[str, Any]) -> list[StaffMember]:
             continue
         unit = read.get(raw, "unit", str, where, None)
         if user_id:
-            staff.append(StaffMember(user_id=user_id, name=name, role=roles[0], also=frozenset(roles[1:]), unit=unit,
-                                     from_file=True))
+            staff.append(StaffMember(user_id=user_id, name=name, role=roles[0], also=frozenset(roles[1:]), unit=unit))
     if not any(m.can(Permission.MODERATE) for m in staff):
         read.problems.append("[[staff]]: nobody has a moderating role — no one could press the buttons")
     return staff

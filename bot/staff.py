@@ -61,6 +61,22 @@ def parse_roles(text: str) -> list[Role] | None:
     return found or None
 
 
+def leading_roles(text: str) -> tuple[list[Role], str]:
+    """The roles at the start of `text` ("author, viewer Иван Сидоров") and what follows them."""
+    roles: list[Role] = []
+    words = text.strip().split(" ")
+    while words:
+        names = [w for w in words[0].lower().split(",") if w]
+        if not names or any(n not in ROLE_WORDS for n in names):
+            if words[0] == "":
+                words.pop(0)
+                continue
+            break
+        roles += [ROLE_WORDS[n] for n in names]
+        words.pop(0)
+    return roles, " ".join(words)
+
+
 @dataclass(frozen=True)
 class Replied:
     """The person whose message the command answers."""
@@ -69,11 +85,11 @@ class Replied:
     name: str
 
 
-def _listing(members: list[StaffMember]) -> str:
+def _listing(members: list[StaffMember], config: Config) -> str:
     lines = ["Сотрудники Госпаблика:"]
     for m in members:
         unit = f", отдел «{m.unit}»" if m.unit else ""
-        mark = " (в файле настроек)" if m.from_file else ""
+        mark = " (в файле настроек)" if config.staff_member(m.user_id) is not None else ""
         lines.append(f"• {m.name} (id {m.user_id}) — {m.roles_ru}{unit}{mark}")
     return "\n".join(lines)
 
@@ -85,7 +101,7 @@ async def command(conn: asyncpg.Connection, config: Config, *, actor: StaffMembe
     verb = words[0].lower() if words else ""
     rest = words[1] if len(words) > 1 else ""
     if not verb:
-        return _listing(await everyone(conn, config))
+        return _listing(await everyone(conn, config), config)
     if verb in ("help", "помощь"):
         return HELP
     if actor is None or not actor.can(Permission.MANAGE_STAFF):
@@ -103,10 +119,9 @@ async def command(conn: asyncpg.Connection, config: Config, *, actor: StaffMembe
                 "а не из чата.")
     existing = await conn.fetchrow("SELECT * FROM staff WHERE user_id = $1", target_id)
     if verb == "add":
-        roles_text, _, name_unit = rest.strip().partition(" ")
-        roles = parse_roles(roles_text)
-        if roles is None:
-            return f"Не понял роли «{roles_text}». " + HELP
+        roles, name_unit = leading_roles(rest)
+        if not roles:
+            return f"Не понял роли в «{rest.strip()[:40]}». " + HELP
         name, _, unit = name_unit.partition("|")
         name = name.strip() or (replied.name if replied else "")
         if not name:
@@ -120,9 +135,10 @@ async def command(conn: asyncpg.Connection, config: Config, *, actor: StaffMembe
     elif existing is None:
         return "Такого сотрудника нет в списке. Добавьте его: /staff add ID роли Имя Фамилия"
     elif verb == "role":
-        roles = parse_roles(rest)
-        if roles is None:
+        new_roles = parse_roles(rest)
+        if new_roles is None:
             return f"Не понял роли «{rest.strip()}». " + HELP
+        roles = new_roles
         await conn.execute("UPDATE staff SET roles = $2, updated_by = $3, updated_at = now() WHERE user_id = $1",
                            target_id, [r.value for r in roles], actor_ref)
         answer = f"Готово: {existing['name']} теперь {', '.join(r.title_ru for r in roles)}."

@@ -26,6 +26,7 @@ from bot.db import Database
 from bot.db.database import EmbeddedPostgres, migrate
 from bot.domain import Role
 from platforms.ok.config import OkGroup, OkSettings
+from platforms.telegram.config import TelegramChannel, TelegramSettings
 from platforms.vk.config import VkCommunity, VkSettings
 
 GROUP_ID = 229000001
@@ -48,6 +49,9 @@ OK_GROUP_TOKEN = "tkn1okgroupkey:CQABPOJKAKEKEKEKE"
 OK_WEBHOOK_SECRET = "ok-path-secret-0123456789"
 OK_ADMIN = "575000000099"
 OK_CITIZEN = "575000000001"
+CHANNEL_ID = -1009876543210
+AUTHOR = 444
+COORDINATOR = 555
 
 
 def _with_database(url: str, name: str) -> str:
@@ -146,7 +150,7 @@ async def serve(app: web.Application, port: int = 0) -> tuple[web.AppRunner, str
 def make_config(*, database_url: str, vk_base: str, tg_base: str, public_url: str, port: int,
                 messages_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
                 dry_run: bool = False, data_dir: Path = Path("var/test"), ok_base: str | None = None,
-                ok_policy: dict[str, LabelPolicy] | None = None) -> Config:
+                ok_policy: dict[str, LabelPolicy] | None = None, publishing: bool = False) -> Config:
     accounts = [Account(
         network="vk", id=GROUP_ID, name="Администрация Октябрьского района", own_domains=("admokt.ru",),
         policy=policy or {}, settings=VkCommunity(secret=SECRET, confirmation=CONFIRMATION, group_token=GROUP_TOKEN,
@@ -159,10 +163,16 @@ def make_config(*, database_url: str, vk_base: str, tg_base: str, public_url: st
                                                      webhook_secret=OK_WEBHOOK_SECRET)))
         networks["ok"] = OkSettings(application_key=OK_APP_KEY, application_secret=OK_APP_SECRET,
                                     api_url=f"{ok_base}/", poll_interval=0.3)
+    staff = [StaffMember(MODERATOR, "Мария Захарова", Role.MODERATOR), StaffMember(VIEWER, "Пётр Иванов", Role.VIEWER)]
+    if publishing:
+        accounts.append(Account(network="telegram", id=CHANNEL_ID, name="Администрация района",
+                                settings=TelegramChannel("adm_rayon")))
+        networks["telegram"] = TelegramSettings()
+        staff += [StaffMember(AUTHOR, "Анна Смирнова", Role.AUTHOR, unit="Отдел ЖКХ"),
+                  StaffMember(COORDINATOR, "Ольга Котова", Role.COORDINATOR)]
     return Config(
         accounts=tuple(accounts),
-        staff=(StaffMember(MODERATOR, "Мария Захарова", Role.MODERATOR),
-               StaffMember(VIEWER, "Пётр Иванов", Role.VIEWER)),
+        staff=tuple(staff),
         telegram=TelegramConfig(bot_token=BOT_TOKEN, work_chat_id=WORK_CHAT, api_base=tg_base, mode="webhook",
                                 webhook_secret=WEBHOOK_SECRET, messages_per_minute=messages_per_minute),
         networks=networks,
@@ -200,7 +210,7 @@ class Stack:
                  service_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
                  dry_run: bool = False, vk_gateway: bool = False,
                  tweak: Callable[[Config], Config] | None = None, forum_topics: tuple[int, ...] = (),
-                 ok: bool = False, ok_policy: dict[str, LabelPolicy] | None = None) -> None:
+                 ok: bool = False, ok_policy: dict[str, LabelPolicy] | None = None, publishing: bool = False) -> None:
         from bot.sandbox.ok_api import OkEmulator
         from bot.sandbox.telegram_api import TelegramEmulator
         from bot.sandbox.vk_api import VkEmulator
@@ -219,12 +229,17 @@ class Stack:
             self.ok.add_user(OK_CITIZEN, "Галина", "Орлова")
             self.ok_topic = self.ok.add_topic("Открыт новый каток в парке Победы")
         self.ok_policy = ok_policy
+        self.publishing = publishing
         self.tg = TelegramEmulator(token=BOT_TOKEN, messages_per_minute=tg_per_minute)
         self.tg.add_chat(WORK_CHAT, "Модерация госпабликов", is_forum=bool(forum_topics), topics=forum_topics)
         self.tweak = tweak
         self.tg.add_user(MODERATOR, "Мария", "Захарова")
         self.tg.add_user(VIEWER, "Пётр", "Иванов")
         self.tg.add_user(OUTSIDER, "Случайный", "Участник")
+        if publishing:
+            self.tg.add_channel(CHANNEL_ID, "Администрация района", username="adm_rayon")
+            self.tg.add_user(AUTHOR, "Анна", "Смирнова")
+            self.tg.add_user(COORDINATOR, "Ольга", "Котова")
         self.service_per_minute = service_per_minute
         self.policy = policy
         self.dry_run = dry_run
@@ -256,7 +271,7 @@ class Stack:
         self.config = make_config(database_url=self.database_url, vk_base=self.vk_base, tg_base=self.tg_base,
                                   public_url=self.base, port=self.port, messages_per_minute=self.service_per_minute,
                                   policy=self.policy, dry_run=self.dry_run, ok_base=self.ok_base,
-                                  ok_policy=self.ok_policy)
+                                  ok_policy=self.ok_policy, publishing=self.publishing)
         if self.tweak is not None:
             self.config = self.tweak(self.config)
         self.sender = CallbackSender(url=f"{self.base}/webhooks/vk/{GROUP_ID}", group_id=GROUP_ID, secret=SECRET,

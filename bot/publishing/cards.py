@@ -68,7 +68,7 @@ def _content(lines: Lines, draft: Draft, photos_shown: int, limit: int) -> None:
 def approval_card(draft: Draft, pages: list[Page], publications: list[tuple[Publication, Page]], *, tz: ZoneInfo,
                   now: datetime, limit: int = 3900) -> Card:
     lines = Lines()
-    unit = f" · отдел «{draft.unit}»" if draft.unit else ""
+    unit = f" · {draft.unit}" if draft.unit else ""
     lines.line(bold(f"📝 Публикация №{draft.id}"), plain(f"{unit} · {draft.author_name}"))
     lines.line(plain("Куда: " + (", ".join(p.name for p in pages) or "страницы не выбраны")))
     wish = f"{_when(draft.wish_at, tz)} (пожелание автора)" if draft.wish_at else "сразу после одобрения"
