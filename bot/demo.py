@@ -17,6 +17,7 @@ import os
 import secrets
 import tempfile
 import webbrowser
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.config import Account, Config, LabelPolicy, StaffMember, TelegramConfig
 from bot.domain import PolicyAction, Role
 from handlers.context import SERVICES
 from platforms.ok.config import OkGroup, OkSettings
+from platforms.telegram.config import TelegramChannel, TelegramSettings
 from platforms.vk.config import VkCommunity, VkSettings
 
 log = logging.getLogger(__name__)
@@ -38,9 +40,13 @@ OK_ADMIN_USER = "575000000099"
 OUTSIDER = 700700
 STAFF = (
     StaffMember(111111, "Мария Захарова", Role.MODERATOR),
-    StaffMember(222222, "Ольга Котова", Role.ADMIN),
+    StaffMember(222222, "Ольга Котова", Role.ADMIN, frozenset({Role.COORDINATOR})),
     StaffMember(333333, "Пётр Иванов", Role.VIEWER),
+    StaffMember(444444, "Анна Смирнова", Role.AUTHOR, unit="Отдел ЖКХ"),
+    StaffMember(555555, "Игорь Лебедев", Role.COORDINATOR),
 )
+CHANNEL_ID = -1001500600700
+CHANNEL_USERNAME = "admokt_news"
 NAME = "Администрация Октябрьского района"
 CITIZENS = {51234567: ("Иван", "Петров"), 60011122: ("Анна", "Смирнова"), 70022233: ("Сергей", "Волков"),
             80033344: ("Крипто", "Заработок")}
@@ -60,6 +66,8 @@ OK_SEED_COMMENTS = (
     ("575000000001", "Спасибо! А до скольки работает каток по выходным?"),
     ("575000000003", "Займ без отказа за 5 минут, пиши в личку, ставка 0%!!!"),
 )
+SEED_DRAFT = ("В субботу в 12:00 открываем каток в парке Победы. Вход свободный, прокат коньков — 150 ₽ в час. "
+              "Приходите всей семьёй!")
 STATE_FILE = "emulators.json"
 
 
@@ -78,15 +86,17 @@ def demo_config(*, host: str, port: int, data_dir: Path) -> tuple[Config, dict[s
     ok = Account(network="ok", id=OK_GROUP_ID, name=NAME, own_domains=("admokt.ru",),
                  settings=OkGroup(access_token=keys["ok_access_token"], group_token=keys["ok_group_token"],
                                   webhook_secret=keys["ok_webhook"]))
+    channel = Account(network="telegram", id=CHANNEL_ID, name=NAME, settings=TelegramChannel(CHANNEL_USERNAME))
     config = Config(
-        accounts=(vk, ok),
+        accounts=(vk, ok, channel),
         staff=STAFF,
         telegram=TelegramConfig(bot_token=keys["bot_token"], work_chat_id=WORK_CHAT,
                                 api_base=f"{base}/emulators/telegram", mode="webhook",
                                 webhook_secret=keys["webhook"], messages_per_minute=20),
         networks={"vk": VkSettings(api_url=f"{base}/emulators/vk/method/"),
                   "ok": OkSettings(application_key=keys["ok_app_key"], application_secret=keys["ok_app_secret"],
-                                   api_url=f"{base}/emulators/ok/", poll_interval=2.0, backfill=True)},
+                                   api_url=f"{base}/emulators/ok/", poll_interval=2.0, backfill=True),
+                  "telegram": TelegramSettings()},
         host=host, port=port, public_url=base, database_url=None, data_dir=data_dir,
     )
     return config, keys
@@ -145,6 +155,7 @@ class Emulators:
         self.telegram = TelegramEmulator(token=config.telegram.bot_token,
                                          messages_per_minute=config.telegram.messages_per_minute)
         self.telegram.add_chat(WORK_CHAT, "Модерация госпабликов")
+        self.telegram.add_channel(CHANNEL_ID, NAME, username=CHANNEL_USERNAME)
         for member in STAFF:
             first, _, last = member.name.partition(" ")
             self.telegram.add_user(member.user_id, first, last or None)
@@ -182,8 +193,11 @@ def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
     info = SandboxInfo(
         group_id=GROUP_ID, callback_url=emulators.callback_url, secret=community.secret,
         confirmation=community.confirmation or "", work_chat_id=WORK_CHAT,
-        staff=[{"user_id": m.user_id, "name": m.name, "role": m.role.value} for m in STAFF],
+        staff=[{"user_id": m.user_id, "name": m.name, "role": m.role.value,
+                "roles": sorted(r.value for r in m.roles), "unit": m.unit} for m in STAFF],
         outsider_user_id=OUTSIDER,
+        channel={"channel_id": CHANNEL_ID, "title": NAME, "username": CHANNEL_USERNAME},
+        targets=[f"{a.network}:{a.id}" for a in config.accounts],
     )
     assert config.public_url is not None
     ok_info = OkInfo(group_id=str(OK_GROUP_ID), webhook_url=webhook_url(config.public_url, ok_account),
@@ -192,9 +206,10 @@ def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
     app.add_subapp("/emulators/vk", emulators.vk.app)
     app.add_subapp("/emulators/ok", emulators.ok.app)
     app.add_subapp("/emulators/telegram", emulators.telegram.app)
-    app.add_subapp("/sandbox", sandbox_app(vk=emulators.vk, sender=emulators.vk_sender, telegram=emulators.telegram,
-                                           info=info, ok=emulators.ok, ok_sender=emulators.ok_sender,
-                                           ok_info=ok_info))
+    sandbox = sandbox_app(vk=emulators.vk, sender=emulators.vk_sender, telegram=emulators.telegram, info=info,
+                          ok=emulators.ok, ok_sender=emulators.ok_sender, ok_info=ok_info)
+    sandbox.router.add_post("/api/drafts", submit_draft)  # needs the service: assembly adds it
+    app.add_subapp("/sandbox", sandbox)
 
     async def index(_request: web.Request) -> web.Response:
         raise web.HTTPFound("/sandbox/")
@@ -212,6 +227,59 @@ def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
     app.on_response_prepare.append(save_after_change)
     app.on_cleanup.append(close)
     return app, emulators
+
+
+async def submit_draft(request: web.Request) -> web.Response:
+    """`POST /sandbox/api/drafts`: a whole draft submitted as the author's private chat would submit it."""
+    from bot import staff
+    from bot.domain import Permission
+    from bot.platform import Poll
+    from bot.publishing import authoring
+    from bot.publishing.model import Target
+    from bot.sandbox.control_telegram import photo_bytes
+
+    services = request.config_dict[SERVICES]
+
+    def bad(message: str) -> web.Response:
+        return web.json_response({"error": message}, status=400)
+
+    try:
+        body = await request.json()
+    except ValueError:
+        return bad("Тело запроса должно быть JSON-объектом")
+    if not isinstance(body, dict):
+        return bad("Тело запроса должно быть JSON-объектом")
+    author_id = body.get("author_id")
+    if isinstance(author_id, bool) or not isinstance(author_id, int):
+        return bad("Поле author_id: нужен ID сотрудника в Telegram")
+    author = await staff.lookup(services.db, services.config, author_id)
+    if author is None or not author.can(Permission.SUBMIT):
+        return bad("Этот человек не может присылать публикации: нужна роль автора или координатора")
+    try:
+        text = body.get("text") or ""
+        if not isinstance(text, str):
+            raise ValueError("Поле text: нужна строка")
+        photos = [authoring.IncomingPhoto(photo_bytes(p), "image/png", None) for p in body.get("photos") or []]
+        raw_poll = body.get("poll")
+        poll = None
+        if raw_poll is not None:
+            if not isinstance(raw_poll, dict) or not isinstance(raw_poll.get("question"), str) or not isinstance(
+                    raw_poll.get("options"), list):
+                raise ValueError("Поле poll: нужен объект {question, options}")
+            poll = Poll(raw_poll["question"], tuple(str(o) for o in raw_poll["options"]))
+        targets = [Target.parse(str(t)) for t in body.get("targets") or []]
+        publish_at = None
+        if body.get("publish_at"):
+            publish_at = datetime.fromisoformat(str(body["publish_at"]))
+            if publish_at.tzinfo is None:
+                publish_at = publish_at.replace(tzinfo=services.config.tz)
+    except ValueError as exc:
+        return bad(str(exc) if "Поле" in str(exc) or "Фото" in str(exc) else f"Неверные данные: {exc}")
+    result = await authoring.submit_direct(services, author=author, actor=f"tg:{author_id}", text=text, photos=photos,
+                                           poll=poll, targets=targets, publish_at=publish_at)
+    return web.json_response({"draft_id": result.draft_id, "accepted": result.accepted,
+                              "advice": result.advice.get("hits", []), "summary": result.advice.get("summary_ru"),
+                              "problems": result.problems})
 
 
 async def prepare_storage(app: web.Application, emulators: Emulators) -> None:
@@ -241,7 +309,7 @@ async def subscribe_ok(app: web.Application) -> None:
     await setup_webhook(platform.client, account, public_url=services.config.public_url)
 
 
-async def _seed(emulators: Emulators) -> None:
+async def _seed(app: web.Application, emulators: Emulators) -> None:
     """A few comments so that the chat is not empty; fixed event ids make a second run a no-op."""
     for _ in range(200):
         if any(method == "setWebhook" for method, _p in emulators.telegram.calls):
@@ -257,6 +325,23 @@ async def _seed(emulators: Emulators) -> None:
     for ok_author, ok_text in OK_SEED_COMMENTS:
         emulators.ok.add_comment(None, ok_author, ok_text)
     emulators.save()
+    await _seed_draft(app)
+
+
+async def _seed_draft(app: web.Application) -> None:
+    """A department's draft waiting for approval, so that the content plan has something to show."""
+    from bot.platform import Poll
+    from bot.publishing import authoring
+    from bot.publishing.model import Target
+    from bot.sandbox.sample_photos import SAMPLES
+
+    services = app[SERVICES]
+    author = STAFF[3]
+    await authoring.submit_direct(
+        services, author=author, actor=f"tg:{author.user_id}", text=SEED_DRAFT,
+        photos=[authoring.IncomingPhoto(SAMPLES["park.png"], "image/png", None)],
+        poll=Poll("Придёте на открытие катка?", ("Да, всей семьёй", "Загляну после работы", "Пока не знаю")),
+        targets=[Target(a.network, a.id) for a in services.config.accounts], publish_at=None)
 
 
 async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, open_browser: bool) -> int:
@@ -281,7 +366,7 @@ async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, ope
               f"  VK and OK pages on the left, the Telegram work chat on the right. Ctrl+C stops it.\n"
               f"  Database: {'throwaway' if ephemeral else data_dir / 'pgdata'}\n", flush=True)
         await subscribe_ok(app)
-        seeding = asyncio.create_task(_seed(emulators)) if emulators.fresh else None
+        seeding = asyncio.create_task(_seed(app, emulators)) if emulators.fresh else None
         if open_browser:
             with contextlib.suppress(Exception):
                 webbrowser.open(url)

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.control_ok import OkInfo, add_ok_routes, state_section
+from bot.sandbox.control_telegram import add_telegram_routes
 from bot.sandbox.ok_api import OkEmulator
 from bot.sandbox.ok_webhook import OkWebhookSender
 from bot.sandbox.telegram_api import TelegramEmulator
@@ -48,8 +49,10 @@ class SandboxInfo:
     secret: str
     confirmation: str
     work_chat_id: int
-    staff: list[dict] = field(default_factory=list)  # [{"user_id","name","role"}]
+    staff: list[dict] = field(default_factory=list)  # [{"user_id","name","role","roles","unit"}]
     outsider_user_id: int = 0
+    channel: dict | None = None  # {"channel_id", "title", "username"}
+    targets: list[str] = field(default_factory=list)  # "network:account_id" of every page one may publish to
 
 
 class BadInput(ValueError):
@@ -245,7 +248,9 @@ def sandbox_app(
                     "staff": info.staff,
                     "outsider_user_id": info.outsider_user_id,
                     "outsider_name": _telegram_name(telegram, info.outsider_user_id),
+                    **({"channel": info.channel} if info.channel else {}),
                 },
+                "targets": info.targets,
                 "citizens": [
                     {"user_id": u["id"], "name": f"{u['first_name']} {u['last_name']}"} for u in vk.users.values()
                 ],
@@ -352,6 +357,8 @@ def sandbox_app(
     app.router.add_post("/api/telegram/message", telegram_message)
     if ok is not None and ok_sender is not None and ok_info is not None:
         add_ok_routes(app, ok=ok, sender=ok_sender, info=ok_info, json_body=_json_body)
+    add_telegram_routes(app, telegram=telegram, channel_id=info.channel["channel_id"] if info.channel else None,
+                        json_body=_json_body, press_timeout=press_timeout)
     return app
 
 
