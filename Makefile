@@ -21,8 +21,8 @@ run: $(STAMP)  ## the service, configured by gospablik.toml and the environment
 check-config: $(STAMP)
 	$(BIN)/gospablik check-config
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q $(ARGS)
+test: $(STAMP)  ## three parallel workers (ARGS="-n 0" for one), each on its own embedded PostgreSQL
+	$(BIN)/python -m pytest -q -n 3 $(ARGS)
 
 lint: $(STAMP)  ## ruff, and mypy over the service's packages
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ each sees only their own drafts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from bot.publishing import drafts, model, submit
 from bot.publishing.model import Draft, DraftStatus, Target
 from bot.publishing.when import parse_when, presets, shown
 from bot.workchat import buttons
-from bot.workchat.chat import WorkChatError
+from bot.workchat.chat import Unavailable, WorkChatError
 from bot.workchat.model import Button, Lines, Rows, Text, bold, italic, plain
 from bot.workchat.subjects import Answer, PressContext
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PANEL_TRIES = 3  # the private chat is answered at once; a dropped connection is tried again
 PANEL = "a_"  # the actions of the author's panel, as opposed to the approval card's
 EDITABLE = (DraftStatus.EDITING, DraftStatus.RETURNED)
 NOT_STAFF = ("Здравствуйте! Этот бот принимает публикации от сотрудников отделов администрации. Если вы сотрудник, "
@@ -134,27 +136,41 @@ async def show_panel(services: Services, author_id: int, draft_id: int, *, menu:
         keyboard = await buttons.store(conn, drafts.SUBJECT, rows, {draft.id: draft.decision_seq}, draft.id,
                                        author_id)
     chat = services.workchat
-    try:
-        if draft.panel_message_id and not fresh:
-            await chat.edit(draft.panel_message_id, text, keyboard, chat_id=author_id)
+    for attempt in range(PANEL_TRIES):
+        try:
+            if draft.panel_message_id and not fresh:
+                await chat.edit(draft.panel_message_id, text, keyboard, chat_id=author_id)
+                return
+            if draft.panel_message_id:
+                try:  # the old panel loses its buttons: the fresh one below is the one to use
+                    await chat.edit(draft.panel_message_id, text, (), chat_id=author_id)
+                except WorkChatError:
+                    pass
+            message_id = await chat.send(text, keyboard, chat_id=author_id, topic=None)
+            break
+        except Unavailable as exc:  # a dropped connection: a second panel is better than none
+            log.warning("author %s, draft %s: the panel did not go out (%s); try %s", author_id, draft_id, exc,
+                        attempt + 1)
+            await asyncio.sleep(0.5 * (attempt + 1))
+        except WorkChatError as exc:
+            log.warning("cannot show author %s the panel of draft %s: %s", author_id, draft_id, exc)
             return
-        if draft.panel_message_id:
-            try:  # the old panel loses its buttons: the fresh one below is the one to use
-                await chat.edit(draft.panel_message_id, text, (), chat_id=author_id)
-            except WorkChatError:
-                pass
-        message_id = await chat.send(text, keyboard, chat_id=author_id, topic=None)
-    except WorkChatError as exc:
-        log.warning("cannot show author %s the panel of draft %s: %s", author_id, draft_id, exc)
+    else:
         return
     await services.db.execute("UPDATE drafts SET panel_message_id = $2 WHERE id = $1", draft_id, message_id)
 
 
 async def say(services: Services, author_id: int, text: str) -> None:
-    try:
-        await services.workchat.say(text, chat_id=author_id)
-    except WorkChatError as exc:
-        log.warning("cannot write to author %s: %s", author_id, exc)
+    for attempt in range(PANEL_TRIES):
+        try:
+            await services.workchat.say(text, chat_id=author_id)
+            return
+        except Unavailable as exc:
+            log.warning("cannot write to author %s yet (%s)", author_id, exc)
+            await asyncio.sleep(0.5 * (attempt + 1))
+        except WorkChatError as exc:
+            log.warning("cannot write to author %s: %s", author_id, exc)
+            return
 
 
 # --- the conversation ----------------------------------------------------------------------------

@@ -6,10 +6,11 @@ blocked the bot still finds the state in /drafts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from bot.workchat.chat import WorkChatError
+from bot.workchat.chat import Unavailable, WorkChatError
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -18,7 +19,13 @@ log = logging.getLogger(__name__)
 
 
 async def tell_author(services: Services, author_id: int, text: str, *, draft_id: int | None = None) -> None:
-    try:
-        await services.workchat.say(text, chat_id=author_id)
-    except WorkChatError as exc:
-        log.warning("cannot tell author %s (draft %s): %s", author_id, draft_id, exc)
+    for attempt in range(3):
+        try:
+            await services.workchat.say(text, chat_id=author_id)
+            return
+        except Unavailable as exc:  # a dropped connection: worth another try
+            log.warning("cannot tell author %s (draft %s) yet: %s", author_id, draft_id, exc)
+            await asyncio.sleep(0.5 * (attempt + 1))
+        except WorkChatError as exc:
+            log.warning("cannot tell author %s (draft %s): %s", author_id, draft_id, exc)
+            return
