@@ -72,7 +72,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
                   " (set the server up with `gospablik vk setup`)")
     vk = len(config.accounts_of("vk"))
     ok = len(config.accounts_of("ok"))
-    print(f"Configuration is valid: {vk} VK communities, {ok} OK groups, {len(config.staff)} staff, "
+    channels = len(config.accounts_of("telegram"))
+    print(f"Configuration is valid: {vk} VK communities, {ok} OK groups, {channels} Telegram channels, "
+          f"{len(config.staff)} staff in the file, "
           f"work chat {config.telegram.work_chat_id} ({config.telegram.mode}), "
           f"database: {'DATABASE_URL' if config.database_url else 'embedded in ' + str(config.data_dir)}")
     return 0

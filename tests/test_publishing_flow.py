@@ -185,3 +185,32 @@ async def test_a_draft_that_cannot_go_out_says_why_before_approval(desk: Stack) 
     said = await wait_private(stack, AUTHOR, "Пока не отправлено", after=mark)
     assert "1024" in said["text"] and "Telegram" in said["text"]
     assert stack.card_with("Очень подробный рассказ") is None, "no approval card for a draft that cannot go out"
+
+
+async def test_the_private_chat_serves_staff_only_and_lists_their_drafts(desk: Stack) -> None:
+    stack = desk
+    stack.tg.add_user(900, "Случайный", "Прохожий")
+    await stack.tg.send_private(900, text="Опубликуйте моё объявление")
+    refused = await wait_private(stack, 900, "принимает публикации от сотрудников")
+    assert "ID в Telegram: 900" in refused["text"]
+    assert (await stack.sql("SELECT result FROM audit WHERE action = 'private_message'"))[0]["result"] == "refused"
+
+    await stack.tg.send_private(AUTHOR, text="Первый черновик про ёлку")
+    await wait_private(stack, AUTHOR, "Первый черновик про ёлку")
+    await stack.tg.send_private(AUTHOR, text="/new")
+    await wait_private(stack, AUTHOR, "Новая публикация")
+    await stack.tg.send_private(AUTHOR, text="Второй черновик про каток")
+    await wait_private(stack, AUTHOR, "Публикация №2")
+    mark = newest(stack, AUTHOR)
+    await stack.tg.send_private(AUTHOR, text="/drafts")
+    listing = await wait_private(stack, AUTHOR, "Ваши публикации", after=mark)
+    assert "№2 — ✏️ черновик: «Второй черновик про каток»" in listing["text"]
+    assert "№1 — ✏️ черновик: «Первый черновик про ёлку»" in listing["text"]
+    await stack.tg.send_private(AUTHOR, text="/edit 1")
+    await wait_private(stack, AUTHOR, "Первый черновик про ёлку", after=listing["message_id"])
+    await stack.tg.send_private(AUTHOR, text="Первый черновик про ёлку, исправленный")
+    await wait_private(stack, AUTHOR, "исправленный")
+    rows = await stack.sql("SELECT d.id, v.text FROM drafts d JOIN draft_versions v ON v.draft_id = d.id"
+                           " AND v.version = d.version ORDER BY d.id")
+    assert [r["text"] for r in rows] == ["Первый черновик про ёлку, исправленный", "Второй черновик про каток"]
+    assert not stack.card_with("про ёлку"), "nothing reaches the work chat before «На согласование»"
