@@ -1,7 +1,10 @@
 """The demo page in a real browser (headless Chromium through Playwright) against the whole demo service:
 a citizen's VK comment → a card in the work chat → «Удалить» pressed on the page → the comment greys out; the
-same for an OK comment (found by polling); an OK message → a card with «✅ Обработано»; and an older service
-without OK hides the OK tab.
+same for an OK comment (found by polling); an OK message → a card with «✅ Обработано»; an older service
+without OK hides the OK tab; and the content plan: an author's draft with a photo sent in the «Публикации» tab, its
+pages chosen and submitted with the bot's buttons, approved by a coordinator in the work chat, then shown in the
+channel and on the VK wall; a draft returned with the coordinator's comment, typed as a reply to its card; and a
+service without a content plan hides the «Публикации» tab.
 
 Needs Debian's Chromium at /usr/bin/chromium and the `playwright` Python package (no downloaded browsers).
 Without them the tests are skipped, unless GOSPABLIK_REQUIRE_BROWSER=1 says they must run.
@@ -13,6 +16,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -222,3 +226,114 @@ async def test_older_service_without_ok_hides_the_tab(demo: Demo) -> None:
     finally:
         await context.close()
     await expect(page.locator("#net-switch")).to_be_visible()
+
+
+PUBLISH_TIMEOUT = 20_000  # ms: approval → the publisher's worker posts to VK, OK and the channel
+
+
+async def test_author_draft_approved_and_published(demo: Demo) -> None:
+    page, expect = demo.page, demo.expect
+    await page.click("#net-pub")
+    await expect(page.locator("#pub-view")).to_be_visible()
+    await expect(page.locator("#vk-view")).to_be_hidden()
+    await expect(page.locator("#pub-person")).to_have_value("444444")  # Анна Смирнова, the author of «Отдел ЖКХ»
+
+    text = f"В субботу в 11:00 приглашаем жителей на субботник в сквере на ул. Мира. Проверка {tag()}"
+    await page.check('#pub-samples input[value="park.png"]')
+    await page.fill("#pub-text", text)
+    await page.click("#pub-send")
+    await expect(page.locator("#pub-status")).to_contain_text("Отправлено")
+    mine = page.locator("#pub-chat .bubble.human", has_text=text)
+    await expect(mine).to_contain_text("1 фото")  # the text went as the photo's caption
+
+    panel = page.locator("#pub-chat .bubble.bot", has_text=text)  # the bot's panel repeats the draft
+    await panel.get_by_role("button", name="📍 Страницы").click()
+    # Every press makes the bot edit the panel and re-issue its buttons: wait for each edit before the next press.
+    for network in ("ВКонтакте", "Одноклассники", "Telegram"):
+        await panel.get_by_role("button", name=re.compile(f"^⬜ {network}")).click()
+        await expect(panel.get_by_role("button", name=re.compile(f"^✅ {network}"))).to_be_visible()
+    await panel.get_by_role("button", name="Готово").click()
+    await panel.get_by_role("button", name="📨 На согласование").click()
+    await expect(panel).to_contain_text("на согласовании")
+
+    card = page.locator("#chat .bubble", has_text=text)
+    approve = card.get_by_role("button", name="✅ Одобрить")
+    await expect(approve).to_be_visible(timeout=CARD_TIMEOUT)
+    presser = await page.input_value("#presser")
+    await page.select_option("#presser", "555555")  # Игорь Лебедев, a coordinator
+    try:
+        await approve.click()
+        await expect(card).to_contain_text("Одобрено — Игорь Лебедев", timeout=STEP_TIMEOUT)
+
+        post = page.locator("#channel .channel-post", has_text=text)
+        await expect(post).to_be_visible(timeout=PUBLISH_TIMEOUT)
+        await expect(post.locator(".att.photos")).to_have_text("📷 1 фото")
+
+        await page.click("#net-vk")
+        wall_post = page.locator("#wall .post", has_text=text)
+        await expect(wall_post).to_be_visible(timeout=PUBLISH_TIMEOUT)
+        await expect(wall_post.locator(".att.photos")).to_have_text("📷 1 фото")
+        await expect(wall_post.locator(".thumbs img")).to_have_count(1)
+
+        await page.click("#net-ok")
+        topic = page.locator("#ok-topics .post", has_text=text)
+        await expect(topic.locator(".att.photos")).to_have_text("📷 1 фото", timeout=PUBLISH_TIMEOUT)
+    finally:
+        await page.select_option("#presser", presser)
+    assert demo.errors == []
+
+
+async def test_draft_returned_with_a_comment_as_a_reply_to_its_card(demo: Demo) -> None:
+    page, expect = demo.page, demo.expect
+    text = f"Плановое отключение горячей воды на ул. Садовой с 10 по 12 июня. Проверка {tag()}"
+    response = await page.request.post(f"{demo.base}/sandbox/api/drafts", data={
+        "author_id": 444444, "text": text, "targets": [f"vk:{demo.emulators.vk.group_id}"]})
+    assert response.ok, await response.text()
+    card = page.locator("#chat .bubble", has_text=text)
+    await expect(card.get_by_role("button", name="↩️ На доработку")).to_be_visible(timeout=CARD_TIMEOUT)
+    presser = await page.input_value("#presser")
+    await page.select_option("#presser", "555555")  # Игорь Лебедев, a coordinator
+    try:
+        await card.get_by_role("button", name="↩️ На доработку").click()
+        # The card asks for the comment as a reply to it, and the page points the reply box at the card.
+        chat = await (await page.request.get(f"{demo.base}/sandbox/api/telegram/chat")).json()
+        message_id = next(m["message_id"] for m in chat if text in m["text"])
+        await expect(page.locator("#t-reply")).to_contain_text(f"Ответ на сообщение №{message_id}")
+        comment = "Добавьте, пожалуйста, номера домов."
+        await page.fill("#t-text", comment)
+        await page.click("#t-send")
+        await expect(card).to_contain_text(f"Комментарий: «{comment}»", timeout=STEP_TIMEOUT)
+    finally:
+        await page.select_option("#presser", presser)
+    await page.click("#net-pub")
+    # The author gets the comment as a message; the redrawn panel below it shows it too.
+    notice = page.locator("#pub-chat .bubble.bot", has_text="возвращена на доработку")
+    await expect(notice).to_contain_text(comment)
+    assert demo.errors == []
+
+
+async def test_service_without_content_plan_hides_the_tab(demo: Demo) -> None:
+    expect = demo.expect
+    context = await demo.browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
+    try:
+        old = await context.new_page()
+        errors: list[str] = []
+        old.on("pageerror", lambda error: errors.append(str(error)))
+
+        async def without_plan(route: Any) -> None:
+            response = await route.fetch()
+            state = await response.json()
+            state.pop("targets", None)
+            state["telegram"].pop("channel", None)
+            await route.fulfill(response=response, body=json.dumps(state), content_type="application/json")
+
+        await old.route("**/sandbox/api/state", without_plan)
+        await old.goto(demo.url + "#pub")
+        await expect(old.locator("#wall .post").first).to_be_visible(timeout=STEP_TIMEOUT)
+        await expect(old.locator("#net-switch")).to_be_visible()
+        await expect(old.locator("#net-pub")).to_be_hidden()
+        await expect(old.locator("#pub-view")).to_be_hidden()
+        assert await old.evaluate("document.documentElement.scrollWidth") <= 390
+        assert errors == []
+    finally:
+        await context.close()

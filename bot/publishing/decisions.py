@@ -64,7 +64,8 @@ async def press(services: Services, conn: asyncpg.Connection, ctx: PressContext)
             return LOST
         await _audit(conn, ctx.actor, staff, "draft_rejected", draft_id)
         ctx.later.append(lambda: tell_author(services, draft.author_id, f"Публикация №{draft_id} отклонена"
-                                             f" ({staff.name}). Если есть вопросы — свяжитесь с координатором."))
+                                             f" ({staff.name}). Если есть вопросы — свяжитесь с координатором.",
+                                             draft_id=draft.id))
         return Answer("Публикация отклонена.")
     if action == "move":
         at = datetime.fromisoformat(params["at"])
@@ -76,7 +77,8 @@ async def press(services: Services, conn: asyncpg.Connection, ctx: PressContext)
             return LOST
         await _audit(conn, ctx.actor, staff, "draft_cancelled", draft_id)
         ctx.later.append(lambda: tell_author(services, draft.author_id,
-                                             f"Публикация №{draft_id} отменена координатором ({staff.name})."))
+                                             f"Публикация №{draft_id} отменена координатором ({staff.name}).",
+                                             draft_id=draft.id))
         return Answer("Публикация отменена.")
     if action == "unpublish":
         if await drafts.claim(conn, draft_id, seq, menu=None) is None:
@@ -107,7 +109,8 @@ async def approve(services: Services, conn: asyncpg.Connection, draft: model.Dra
     services.publications_ready.set()
     said = "сейчас" if soon else shown(when, services.config.tz)
     later.append(lambda: tell_author(services, draft.author_id,
-                                     f"Публикация №{draft.id} одобрена ({staff.name}) и выйдет {said}."))
+                                     f"Публикация №{draft.id} одобрена ({staff.name}) и выйдет {said}.",
+                                     draft_id=draft.id))
     return Answer(f"Одобрено: публикуем {said}.")
 
 

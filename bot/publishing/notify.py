@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 
 async def tell_author(services: Services, author_id: int, text: str, *, draft_id: int | None = None) -> None:
+    """The message, and the draft's panel redrawn so that it shows the new state too."""
+    if draft_id is not None:
+        from bot.publishing.authoring import show_panel
+
+        await show_panel(services, author_id, draft_id)
     for attempt in range(3):
         try:
             await services.workchat.say(text, chat_id=author_id)

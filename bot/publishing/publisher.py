@@ -94,19 +94,33 @@ async def _done(services: Services, pub: Publication, published: Published) -> N
                            network=pub.target.network, account_id=pub.target.account_id,
                            detail={"draft_id": pub.draft_id, "publication_id": pub.id, "post_id": published.post_id,
                                    "url": published.url})
-        await settle(conn, pub.draft_id)
+        finished = await settle(conn, pub.draft_id)
         await outbox.touch(conn, SUBJECT, [pub.id])
     log.info("publication %s (draft %s) published on %s: %s", pub.id, pub.draft_id, pub.target, published.url)
+    if finished:
+        await _tell_published(services, pub.draft_id)
 
 
-async def settle(conn: asyncpg.Connection, draft_id: int) -> None:
-    """The draft is published once none of its pages waits any more and at least one has it."""
+async def _tell_published(services: Services, draft_id: int) -> None:
+    from bot.publishing.notify import tell_author
+
+    async with services.db.connection() as conn:
+        draft = await model.load(conn, draft_id)
+        links = [p.url for p in await model.publications(conn, draft_id) if p.url]
+    if draft is not None:
+        await tell_author(services, draft.author_id, f"Публикация №{draft_id} вышла:\n" + "\n".join(links),
+                          draft_id=draft_id)
+
+
+async def settle(conn: asyncpg.Connection, draft_id: int) -> bool:
+    """The draft is published once none of its pages waits any more and at least one has it; True when it
+    became published just now."""
     statuses = [r["status"] for r in await conn.fetch("SELECT status FROM publications WHERE draft_id = $1",
                                                       draft_id)]
     if "published" in statuses and not {"scheduled", "failed", "missed", "uncertain"} & set(statuses):
-        await drafts.move(conn, draft_id, "published")
-    else:
-        await outbox.touch(conn, drafts.SUBJECT, [draft_id])
+        return await drafts.move(conn, draft_id, "published") is not None
+    await outbox.touch(conn, drafts.SUBJECT, [draft_id])
+    return False
 
 
 async def _failed(services: Services, pub: Publication, exc: PlatformError) -> None:
