@@ -25,10 +25,12 @@ from bot.moderation.intake import worker_loop
 from bot.moderation.subject import ItemSubjects
 from bot.platform import Platform
 from bot.publishing.subject import DraftSubjects, PublicationSubjects
+from bot.registry.desk import sync_configuration
+from bot.registry.subject import FormSubjects, ReportSubjects
 from bot.services import Services
 from bot.wakeups import listen
 from bot.workchat.outbox import Outbox
-from handlers import calendar, webhooks
+from handlers import calendar, registry, webhooks
 from handlers import telegram as telegram_handlers
 from handlers.context import SERVICES
 from platforms.ok.platform import OkPlatform
@@ -113,8 +115,11 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
         async with open_database(config.database_url, config.data_dir) as db:
             services = Services(config=config, db=db, platforms=nets, workchat=workchat, classifier=clf)
             services.subjects.update({"item": ItemSubjects(services), "draft": DraftSubjects(services),
-                                      "publication": PublicationSubjects(services)})
+                                      "publication": PublicationSubjects(services),
+                                      "registry_report": ReportSubjects(services),
+                                      "registry_form": FormSubjects(services)})
             app[SERVICES] = services
+            await sync_configuration(services)
             dispatcher["services"] = services
             try:
                 yield
@@ -146,6 +151,7 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
     app.router.add_get("/healthz", health)
     app.add_routes(webhooks.routes)
     app.add_routes(calendar.routes)
+    registry.install(app)
     if config.telegram.mode == "webhook":
         SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=config.telegram.webhook_secret,
                              handle_in_background=True).register(app, path=TELEGRAM_WEBHOOK_PATH)

@@ -199,6 +199,15 @@ def cmd_ok_setup(args: argparse.Namespace) -> int:
     return asyncio.run(work())
 
 
+def cmd_registry(args: argparse.Namespace) -> int:
+    from bot.registry import commands
+
+    if args.registry_command == "template":
+        return commands.write_template(args.path)
+    config = _config(args)
+    return asyncio.run(_with_db(config, lambda db: commands.run(db, config, args)))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -262,9 +271,37 @@ def parser() -> argparse.ArgumentParser:
     fexport.add_argument("--output", "-o")
     fexport.set_defaults(func=cmd_feedback_export)
 
+    _registry_parser(sub)
     sub.add_parser("classify", help="classify JSON lines {id, text}; see `gospablik classify --help`",
                    add_help=False)
     return root
+
+
+def _registry_parser(sub: Any) -> None:
+    from bot.registry.commands import add_arguments
+
+    reg = sub.add_parser("registry", help="the public registry of official accounts and the reports to the committee"
+                         ).add_subparsers(dest="registry_command", required=True)
+    listing = reg.add_parser("list", help="every account, deleted ones too, with overdue reports marked")
+    listing.add_argument("--json", action="store_true", help="as /registry.json")
+    add = reg.add_parser("add", help="add an account kept by hand (starts the 10-day report if --created is given)")
+    add_arguments(add)
+    edit = reg.add_parser("edit", help="change fields of an account")
+    edit.add_argument("id", type=int)
+    add_arguments(edit)
+    delete = reg.add_parser("delete", help="mark an account deleted (it stays in the registry with the date)")
+    delete.add_argument("id", type=int)
+    delete.add_argument("--date", help="deletion day, YYYY-MM-DD (default: today)")
+    history = reg.add_parser("history", help="every version of an account, with who changed it")
+    history.add_argument("id", type=int)
+    report = reg.add_parser("report", help="the letter to the regional committee (DOCX) for accounts created or "
+                                           "deleted since a day")
+    report.add_argument("--since", required=True, help="first day, YYYY-MM-DD")
+    report.add_argument("--output", "-o", help="the DOCX file (default: a name from the day)")
+    template = reg.add_parser("template", help="write the default letter template to edit in Word")
+    template.add_argument("path")
+    for command in (listing, add, edit, delete, history, report, template):
+        command.set_defaults(func=cmd_registry)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ class Permission(enum.StrEnum):
     APPROVE = "approve"  # approve, return, reject publications and proposed replies; reply templates
     SUBMIT = "submit"  # submit drafts and proposed replies
     MANAGE_STAFF = "manage_staff"  # /staff
+    REGISTRY = "registry"  # the registry of accounts, the reports to the committee, the security checklist
 
 
 class Role(enum.StrEnum):
@@ -43,7 +44,7 @@ class Role(enum.StrEnum):
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.COORDINATOR: frozenset({Permission.APPROVE, Permission.SUBMIT}),
+    Role.COORDINATOR: frozenset({Permission.APPROVE, Permission.SUBMIT, Permission.REGISTRY}),
     Role.MODERATOR: frozenset({Permission.MODERATE}),
     Role.AUTHOR: frozenset({Permission.SUBMIT}),
     Role.VIEWER: frozenset(),

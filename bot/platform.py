@@ -50,6 +50,7 @@ class NetworkWords:
     cannot_ru: Mapping[str, str] = field(default_factory=dict)
     banned_ru: str = "автор заблокирован"  # what a ban does, as the card says it
     page_genitive_ru: str = "сообщества"  # "Ответ сообщества", "Ответ группы"
+    page_kind_ru: str = "сообщество"  # what a page is called in the registry of accounts
 
     @property
     def where_ru(self) -> str:

@@ -17,7 +17,10 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import staff
 from bot.db import DatabaseUnavailable
+from bot.domain import Permission
 from bot.publishing import authoring, plan, templates
+from bot.registry import form as registry_form
+from bot.registry.desk import registry_url
 from bot.services import Services
 from bot.workchat import replies
 from bot.workchat.chat import BUTTON_PREFIX, WorkChatError
@@ -116,11 +119,12 @@ def build_router() -> Router:
 
     @router.message(F.text.startswith("/"))
     async def on_command(message: Message, services: Services) -> None:
-        """`/staff`, `/templates` and `/plan` in the work chat."""
+        """`/staff`, `/templates`, `/plan` and `/registry` in the work chat."""
         if message.chat.id != services.workchat.chat_id or message.from_user is None:
             return
         command, args = _command(message.text)
         user = message.from_user
+        text: str | None
         try:
             async with services.db.transaction() as conn:
                 member = await staff.lookup(conn, services.config, user.id)
@@ -135,13 +139,21 @@ def build_router() -> Router:
                 elif command == "plan":
                     text = await plan.plan_text(services) if member is not None else (
                         "Извините, план публикаций видят только сотрудники Госпаблика.")
+                elif command == "registry":
+                    if member is None or not member.can(Permission.REGISTRY):
+                        text = ("Извините, реестр аккаунтов ведут администраторы и координаторы Госпаблика. "
+                                "Публичная страница реестра: " + registry_url(services.config))
+                    else:
+                        await registry_form.start(conn, user_id=user.id, chat_id=message.chat.id)
+                        text = None
                 else:
                     return
         except DatabaseUnavailable as exc:
             log.error("command from %s: database unavailable: %s", user.id, exc)
             text = "Сервис временно недоступен. Пожалуйста, повторите через минуту."
         services.cards_ready.set()
-        await say(services, message, text)
+        if text:
+            await say(services, message, text)
 
     @router.message(F.reply_to_message, F.text)
     async def on_reply(message: Message, services: Services) -> None:

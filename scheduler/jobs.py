@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.db import DatabaseUnavailable
 from bot.platform import PlatformError
+from bot.registry.desk import remind
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,24 @@ async def refresh_inbound(services: Services) -> int:
     return refreshed
 
 
+async def registry_reminders(services: Services) -> int:
+    """The reports to the committee: their cards count the days, and reminders come at 3, 1 and 0 days left."""
+    try:
+        return await remind(services)
+    except Exception:
+        log.exception("registry reminders failed")
+        return 0
+
+
 def start_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=services.config.tz)
     scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
     scheduler.add_job(purge_tombstones, "interval", hours=6, args=[services], id="purge_tombstones")
     scheduler.add_job(report_stuck, "interval", minutes=30, args=[services], id="report_stuck")
     scheduler.add_job(refresh_inbound, "interval", hours=1, args=[services], id="refresh_inbound",
+                      next_run_time=datetime.now(services.config.tz))
+    # At start (a reminder missed while the service was down comes now) and every morning.
+    scheduler.add_job(registry_reminders, "cron", hour=9, minute=0, args=[services], id="registry_reminders",
                       next_run_time=datetime.now(services.config.tz))
     # Wake the loops now and then even if a notification was lost.
     scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")

@@ -3,7 +3,8 @@
 - the core (`bot/`) imports nothing outside `bot/` but the standard library and asyncpg (the embedded
   server's `pgserver` in `bot/db/`), and never app assembly or the emulators;
 - the classifier is a library of its own: the standard library and itself; so is the style advice, with
-  pymorphy3 for Russian morphology;
+  pymorphy3 for Russian morphology, and the production calendar (`bot/workdays/`), with `holidays`;
+- the registry's letter (`bot/registry/letter.py`) is the one core module that writes DOCX (python-docx);
 - `handlers/` (thin transport) may use the core, aiohttp and aiogram;
 - each package in `platforms/` may use the core and its own network's libraries, never another platform;
 - `scheduler/` may use the core, asyncpg and APScheduler;
@@ -50,6 +51,10 @@ def _allowed(where: str, module: str) -> bool:
         return module.startswith("bot.classifier")
     if where.startswith("bot/style/"):
         return module.startswith("bot.style") or top == "pymorphy3"
+    if where.startswith("bot/workdays/"):
+        return module.startswith("bot.workdays") or top == "holidays"
+    if where == "bot/registry/letter.py":
+        return top == "docx"
     if where.startswith("bot/"):
         return _core(module) or top == "asyncpg" or (top == "pgserver" and where.startswith("bot/db/"))
     if where.startswith("handlers/"):

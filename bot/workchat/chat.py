@@ -66,4 +66,9 @@ class WorkChat(Protocol):
         """A plain message from the bot (an immediate explanation to a person)."""
         ...
 
+    async def send_file(self, name: str, data: bytes, *, chat_id: int, caption: str = "",
+                        reply_to: int | None = None) -> None:
+        """A document from the bot (a letter to sign and send)."""
+        ...
+
     async def close(self) -> None: ...

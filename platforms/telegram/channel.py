@@ -43,7 +43,8 @@ MAX_PHOTOS = 10
 MAX_POLL_QUESTION = 300
 MAX_POLL_OPTIONS = 10
 MAX_POLL_OPTION = 100
-WORDS = NetworkWords(name_ru="Telegram", short="Telegram", page_genitive_ru="канала")
+WORDS = NetworkWords(name_ru="Telegram", short="Telegram", page_genitive_ru="канала",
+                     page_kind_ru="канал")
 NOT_HERE = Respond(404, "unknown community or group")
 
 

@@ -20,7 +20,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.workchat.chat import ChatMigrated, Forbidden, MessageGone, RateLimited, Refused, Unavailable, WorkChatError
 from bot.workchat.model import Keyboard, Text
@@ -98,6 +98,14 @@ class TelegramWorkChat:
     async def say(self, text: str, *, chat_id: int, reply_to: int | None = None) -> None:
         try:
             await self.bot.send_message(chat_id, text, parse_mode=None, reply_to_message_id=reply_to)
+        except AiogramError as exc:
+            raise _translate(exc) from exc
+
+    async def send_file(self, name: str, data: bytes, *, chat_id: int, caption: str = "",
+                        reply_to: int | None = None) -> None:
+        try:
+            await self.bot.send_document(chat_id, BufferedInputFile(data, filename=name),
+                                         caption=caption[:1024] or None, parse_mode=None, reply_to_message_id=reply_to)
         except AiogramError as exc:
             raise _translate(exc) from exc
 
