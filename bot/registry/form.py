@@ -8,7 +8,6 @@ history and opens the report to the committee.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +78,7 @@ async def _save(conn: asyncpg.Connection, state: Form) -> None:
     data = {"values": state.values, "asking": state.asking, "action": state.action}
     await conn.execute("UPDATE registry_forms SET step = $2, account_id = $3, fields = $4, note = $5,"
                        " decision_seq = decision_seq + 1 WHERE id = $1",
-                       state.id, state.step, state.account_id, json.dumps(data, default=str), state.note)
+                       state.id, state.step, state.account_id, data, state.note)
     await touch(conn, KIND, [state.id])
 
 

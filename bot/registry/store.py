@@ -6,7 +6,6 @@ entry, in the caller's transaction; creating or deleting an account opens its re
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -71,7 +70,7 @@ async def _read_snapshot(conn: Any) -> Snapshot:
 
 
 def _stored(key: str, value: Any) -> Any:
-    return json.dumps(value) if key == "admins" else value
+    return value  # jsonb columns take Python values: the connection encodes them
 
 
 async def _history(conn: asyncpg.Connection, account: RegistryAccount, change: str, before: RegistryAccount | None,
