@@ -27,6 +27,8 @@ from bot.platform import Platform
 from bot.publishing.subject import DraftSubjects, PublicationSubjects
 from bot.registry.desk import sync_configuration
 from bot.registry.subject import FormSubjects, ReportSubjects
+from bot.security.health import credential_health
+from bot.security.subject import AlertSubjects, SecurityCardSubjects
 from bot.services import Services
 from bot.wakeups import listen
 from bot.workchat.outbox import Outbox
@@ -89,9 +91,10 @@ async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "starting"}, status=503)
     try:
         await services.db.fetchval("SELECT 1")
+        credentials = await credential_health(services.db)
     except DatabaseUnavailable:
         return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ok"})
+    return web.json_response({"status": "ok", "credentials": credentials})
 
 
 def build_app(config: Config, *, platforms: PlatformFactory = default_platforms, classifier: Any = None,
@@ -117,7 +120,9 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
             services.subjects.update({"item": ItemSubjects(services), "draft": DraftSubjects(services),
                                       "publication": PublicationSubjects(services),
                                       "registry_report": ReportSubjects(services),
-                                      "registry_form": FormSubjects(services)})
+                                      "registry_form": FormSubjects(services),
+                                      "security_alert": AlertSubjects(services),
+                                      "security": SecurityCardSubjects(services)})
             app[SERVICES] = services
             await sync_configuration(services)
             dispatcher["services"] = services

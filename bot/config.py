@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import GRANTS, LABELS, Permission, PolicyAction, Role
 from bot.registry.settings import RegistrySettings, parse_registry
+from bot.security.settings import SecuritySettings, parse_security
 
 DEFAULT_CONFIG_PATH = Path("gospablik.toml")
 TELEGRAM_API = "https://api.telegram.org"
@@ -115,6 +116,7 @@ class Config:
     publishing_grace: timedelta = timedelta(minutes=30)  # a post missed while down goes out if this late at most
     calendar_secret: str | None = None  # the content plan's iCalendar feed: /calendar/<secret>.ics
     registry: RegistrySettings = field(default_factory=RegistrySettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -263,11 +265,12 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         problems.append("GOSPABLIK_CALENDAR_SECRET: 16-256 characters of A-Z, a-z, 0-9, _ and - only")
 
     registry = parse_registry(read, data)
+    security = parse_security(read, data)
 
     networks: dict[str, Any] = {}
     accounts: list[Account] = []
     for name in data:
-        if name not in sections and name not in ("service", "telegram", "staff", "publishing", "registry"):
+        if name not in sections and name not in ("service", "telegram", "staff", "publishing", "registry", "security"):
             problems.append(f"[{name}]: unknown section (known networks: {', '.join(sections)})")
     for name, parser in sections.items():
         section = read.get(data, name, dict, "", default=None)
@@ -287,7 +290,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         host=host, port=port, public_url=public_url.rstrip("/") if public_url else None,
         database_url=env.get("DATABASE_URL") or None, data_dir=data_dir, dry_run=dry_run,
         log_format=log_format, timezone=timezone, publishing_grace=timedelta(minutes=max(grace, 0)),
-        calendar_secret=calendar_secret, registry=registry,
+        calendar_secret=calendar_secret, registry=registry, security=security,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.domain import Item, KindSpec, NetworkEvent
@@ -125,6 +126,33 @@ class Published:
     url: str
 
 
+# --- account security ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credential:
+    """One credential of a page as the network sees it today (clause 1.2.3: the pages kept safe)."""
+
+    key: str  # stable across checks: "<network>:<account>:<which>", what an alert is kept by
+    title_ru: str  # «ключ доступа сообщества «…»», as the card names it
+    valid: bool
+    problem_ru: str = ""  # what is wrong, in plain Russian
+    advice_ru: str = ""  # what to do about it
+    rights_ru: str = ""  # what it may do, as found
+    expires_at: datetime | None = None  # where the network or the operator tells
+    lifetime: timedelta | None = None  # a token that each use extends by this much (a long-lived session)
+    unchecked: bool = False  # the network could not be asked now: shown, never an alert
+
+
+@dataclass(frozen=True)
+class Manager:
+    """Someone who administers a page on the network."""
+
+    user_id: str
+    role: str  # the network's word: "administrator", "ADMIN"…
+    name: str = ""
+
+
 @dataclass(frozen=True)
 class PollStep:
     """Events found by one step of a poll and the cursor to store with them, in one transaction."""
@@ -201,5 +229,14 @@ class Platform(Protocol):
     async def unpublish(self, account: Account, published: Published) -> None: ...
 
     def page_url(self, account: Account) -> str: ...
+
+    # Account security: what the daily check asks every page.
+    async def check_access(self, account: Account) -> list[Credential]:
+        """Each credential of the page: valid or not, its rights, its expiry where known. Never raises."""
+        ...
+
+    async def administrators(self, account: Account) -> list[Manager] | None:
+        """Who administers the page on the network; None where the network does not tell."""
+        ...
 
     async def close(self) -> None: ...

@@ -21,6 +21,7 @@ from bot.domain import Permission
 from bot.publishing import authoring, plan, templates
 from bot.registry import form as registry_form
 from bot.registry.desk import registry_url
+from bot.security.subject import open_security_card
 from bot.services import Services
 from bot.workchat import replies
 from bot.workchat.chat import BUTTON_PREFIX, WorkChatError
@@ -119,7 +120,7 @@ def build_router() -> Router:
 
     @router.message(F.text.startswith("/"))
     async def on_command(message: Message, services: Services) -> None:
-        """`/staff`, `/templates`, `/plan` and `/registry` in the work chat."""
+        """`/staff`, `/templates`, `/plan`, `/registry` and `/security` in the work chat."""
         if message.chat.id != services.workchat.chat_id or message.from_user is None:
             return
         command, args = _command(message.text)
@@ -145,6 +146,12 @@ def build_router() -> Router:
                                 "Публичная страница реестра: " + registry_url(services.config))
                     else:
                         await registry_form.start(conn, user_id=user.id, chat_id=message.chat.id)
+                        text = None
+                elif command == "security":
+                    if member is None or not member.can(Permission.REGISTRY):
+                        text = "Извините, безопасностью аккаунтов занимаются администраторы и координаторы Госпаблика."
+                    else:
+                        await open_security_card(conn, user_id=user.id, chat_id=message.chat.id)
                         text = None
                 else:
                     return

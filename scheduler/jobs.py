@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.db import DatabaseUnavailable
 from bot.platform import PlatformError
 from bot.registry.desk import remind
+from bot.security.check import run as run_security_check
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,17 @@ async def registry_reminders(services: Services) -> int:
         return 0
 
 
+async def security_check(services: Services) -> int:
+    """Every credential and every page's administrators (regulation cl. 1.2.3); returns the new alerts."""
+    try:
+        return (await run_security_check(services)).raised
+    except DatabaseUnavailable as exc:
+        log.warning("security check: %s", exc)
+    except Exception:
+        log.exception("security check failed")
+    return 0
+
+
 def start_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=services.config.tz)
     scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
@@ -87,6 +99,11 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     # At start (a reminder missed while the service was down comes now) and every morning.
     scheduler.add_job(registry_reminders, "cron", hour=9, minute=0, args=[services], id="registry_reminders",
                       next_run_time=datetime.now(services.config.tz))
+    # Daily by default (`[security] check_every_minutes`), and once shortly after start.
+    security = services.config.security
+    first = timedelta(seconds=10) if security.check_at_start else security.check_every
+    scheduler.add_job(security_check, "interval", seconds=security.check_every.total_seconds(), args=[services],
+                      id="security_check", next_run_time=datetime.now(services.config.tz) + first)
     # Wake the loops now and then even if a notification was lost.
     scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")
     scheduler.add_job(services.actions_ready.set, "interval", seconds=30, id="wake_actions")

@@ -25,6 +25,7 @@ from bot.config import Account, Config, LabelPolicy, StaffMember, TelegramConfig
 from bot.db import Database
 from bot.db.database import EmbeddedPostgres, migrate
 from bot.domain import Role
+from bot.security.settings import SecuritySettings
 from platforms.ok.config import OkGroup, OkSettings
 from platforms.telegram.config import TelegramChannel, TelegramSettings
 from platforms.vk.config import VkCommunity, VkSettings
@@ -178,6 +179,8 @@ def make_config(*, database_url: str, vk_base: str, tg_base: str, public_url: st
         networks=networks,
         host="127.0.0.1", port=port, public_url=public_url, database_url=database_url, data_dir=data_dir,
         dry_run=dry_run,
+        # The security check has tests of its own; elsewhere its alert cards would be unexpected guests.
+        security=SecuritySettings(check_at_start=False),
     )
 
 

@@ -4,7 +4,8 @@ same for an OK comment (found by polling); an OK message → a card with «✅ �
 without OK hides the OK tab; and the content plan: an author's draft with a photo sent in the «Публикации» tab, its
 pages chosen and submitted with the bot's buttons, approved by a coordinator in the work chat, then shown in the
 channel and on the VK wall; a draft returned with the coordinator's comment, typed as a reply to its card; and a
-service without a content plan hides the «Публикации» tab.
+service without a content plan hides the «Публикации» tab; and the «Безопасность» block: a stranger made
+administrator, the VK keys revoked and given back.
 
 Needs Debian's Chromium at /usr/bin/chromium and the `playwright` Python package (no downloaded browsers).
 Without them the tests are skipped, unless GOSPABLIK_REQUIRE_BROWSER=1 says they must run.
@@ -337,3 +338,50 @@ async def test_service_without_content_plan_hides_the_tab(demo: Demo) -> None:
         assert errors == []
     finally:
         await context.close()
+
+
+async def test_security_block_adds_a_stranger_and_revokes_keys(demo: Demo) -> None:
+    """«Безопасность» under the VK wall: a stranger made administrator and removed again; each VK key revoked and
+    given back, with the control API (and so the emulated VK) following every press."""
+    page, expect, vk = demo.page, demo.expect, demo.emulators.vk
+
+    async def control(path: str) -> Any:
+        return await (await page.request.get(f"{demo.base}/sandbox/api/{path}")).json()
+
+    await page.click("#net-vk")
+    card = page.locator("#sec-card")
+    await expect(card).to_be_visible()
+    creator = page.locator(f'#sec-admins tr[data-user-id="{vk.admin_user_id}"]')
+    await expect(creator).to_contain_text("создатель")
+    before = set(vk.managers())
+    await card.get_by_role("button", name="Добавить постороннего администратора").click()
+    await expect(page.locator("#sec-status")).to_contain_text("стал администратором")
+    stranger = next(u for u in vk.managers() if u not in before)
+    try:
+        row = page.locator(f'#sec-admins tr[data-user-id="{stranger}"]')
+        user = vk.state.user(stranger)
+        await expect(row).to_contain_text(f"{user['first_name']} {user['last_name']}")
+        await expect(row).to_contain_text("администратор")
+        assert {"user_id": stranger, "role": "administrator"}.items() <= next(
+            a for a in (await control("vk/admins"))["admins"] if a["user_id"] == stranger).items()
+        await row.get_by_role("button", name="Снять").click()
+        await expect(row).to_have_count(0)
+        assert stranger not in [a["user_id"] for a in (await control("vk/admins"))["admins"]]
+
+        for kind, revoke in (("user", "Отозвать токен администратора"), ("group", "Отозвать ключ сообщества")):
+            token = page.locator(f'#sec-tokens [data-token="{kind}"]')
+            await expect(token).to_contain_text("действует")
+            await token.get_by_role("button", name=revoke).click()
+            await expect(token).to_contain_text("отозван")
+            assert (await control("vk/tokens"))[kind]["revoked"] is True
+            assert (await control("state"))["vk"]["tokens"][kind]["valid"] is False
+            await token.get_by_role("button", name="Вернуть").click()
+            await expect(token).to_contain_text("действует")
+            again = (await control("vk/tokens"))[kind]
+            assert (again["revoked"], again["valid"]) == (False, True)
+    finally:  # the demo is shared by the module: leave the community as it was
+        for kind in ("user", "group"):
+            vk.restore_token(kind)
+        if stranger in vk.managers():
+            vk.remove_manager(stranger)
+    assert demo.errors == []

@@ -2,7 +2,7 @@
 
 The page plays the citizens (they comment on the VK wall and write to the community) and the staff (they press
 buttons in the Telegram work chat); the service under test sits between the two emulators and only sees real
-Callback requests and real Bot API updates.
+Callback requests and real Bot API updates. Administrators, tokens and the bot's rights: `control_security`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.control_ok import OkInfo, add_ok_routes, state_section
+from bot.sandbox.control_security import (
+    add_ok_security_routes,
+    add_telegram_security_routes,
+    add_vk_security_routes,
+    vk_admins,
+    vk_tokens,
+)
 from bot.sandbox.control_telegram import add_telegram_routes
 from bot.sandbox.ok_api import OkEmulator
 from bot.sandbox.ok_webhook import OkWebhookSender
@@ -242,6 +249,8 @@ def sandbox_app(
                     "callback_url": info.callback_url,
                     "secret": info.secret,
                     "confirmation": info.confirmation,
+                    "admins": vk_admins(vk),
+                    "tokens": vk_tokens(vk),
                 },
                 "telegram": {
                     "work_chat_id": info.work_chat_id,
@@ -357,8 +366,14 @@ def sandbox_app(
     app.router.add_post("/api/telegram/message", telegram_message)
     if ok is not None and ok_sender is not None and ok_info is not None:
         add_ok_routes(app, ok=ok, sender=ok_sender, info=ok_info, json_body=_json_body)
+        add_ok_security_routes(app, ok=ok, json_body=_json_body)
+    add_vk_security_routes(app, vk=vk, json_body=_json_body)
     add_telegram_routes(app, telegram=telegram, channel_id=info.channel["channel_id"] if info.channel else None,
                         json_body=_json_body, press_timeout=press_timeout)
+    if info.work_chat_id in telegram.chats:
+        add_telegram_security_routes(app, telegram=telegram, work_chat_id=info.work_chat_id,
+                                     channel_id=info.channel["channel_id"] if info.channel else None,
+                                     json_body=_json_body)
     return app
 
 

@@ -1,8 +1,8 @@
 """The OK part of the sandbox control API: comment on a group topic, write to the group, see the calls.
 
 Routes (added to `/sandbox`): `POST /api/ok/comment`, `POST /api/ok/message`, `GET /api/ok/calls`,
-`GET /api/ok/group`. The comment lands in the emulated group only; the service finds it by polling,
-as it would on OK.
+`GET /api/ok/group` (administrators and tokens: `control_security`). The comment lands in the emulated group
+only; the service finds it by polling, as it would on OK.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.control_security import ok_admins, ok_tokens
 from bot.sandbox.ok_api import OkEmulator
 from bot.sandbox.ok_webhook import OkWebhookSender
 
@@ -45,7 +46,7 @@ def _text(value: Any) -> str:
 
 def state_section(ok: OkEmulator, info: OkInfo) -> dict[str, Any]:
     return {"group_id": info.group_id, "group_name": ok.state.group_name, "webhook_url": info.webhook_url,
-            "poll_interval": info.poll_interval,
+            "poll_interval": info.poll_interval, "admins": ok_admins(ok), "tokens": ok_tokens(ok),
             "topics": [{"id": t.id, "text": t.text} for t in reversed(list(ok.state.topics.values()))],
             "citizens": [{"user_id": uid, "name": u.get("name") or f"{u['first_name']} {u['last_name']}".strip()}
                          for uid, u in ok.state.users.items()]}

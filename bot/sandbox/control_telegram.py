@@ -11,6 +11,7 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -87,6 +88,16 @@ def add_telegram_routes(app: web.Application, *, telegram: TelegramEmulator, cha
     async def samples(_request: web.Request) -> web.Response:
         return web.json_response(sorted(SAMPLES))
 
+    async def document(request: web.Request) -> web.StreamResponse:
+        """A document the bot sent (the letter to the committee), downloaded as a person would from the chat."""
+        data = telegram.document_bytes(request.match_info["file_id"])
+        if data is None:
+            return _error("Нет такого файла", 404)
+        name = request.query.get("name") or "document"
+        return web.Response(body=data, content_type="application/octet-stream",
+                            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+    app.router.add_get("/api/telegram/documents/{file_id}", document)
     app.router.add_post("/api/telegram/private", private)
     app.router.add_get("/api/telegram/private/{user_id}", private_view)
     app.router.add_get("/api/telegram/channel", channel)

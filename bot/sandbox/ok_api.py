@@ -3,12 +3,14 @@
 As strict as api.ok.ru for what it implements, so a request OK would reject is rejected with OK's error shape
 (`ok_errors`). REST checks, in order: `format=json` (otherwise an XML error, as a JSON client would get XML from
 OK) → method (3) → `application_key` (101) → `sig` present (104) → session: missing 103, not the admin's user
-token 102 → signature (104) → an error injected with `fail_next` → flood, 10 calls/s per token (8) → the
-method's own parameters (100, 160 wrong group, 300 unknown topic/comment). Comment paging: see `ok_state`.
+token or revoked or expired (`ok_security`) 102 → signature (104) → an error injected with `fail_next` → flood,
+10 calls/s per token (8) → the method's own parameters (100, 160 wrong group, 300 unknown topic/comment). Comment
+paging: see `ok_state`.
 Publishing (mediatopic.*, photosV2.getUploadUrl and the photo upload server at `POST /upload/photos`): `ok_publish`.
 
-Graph (Bot API): `?access_token=<group token>` only, no signature. Its error shape is UNVERIFIED: assumed to be
-REST's JSON body with HTTP 200. POSTs need `Content-Type: application/json` (any charset).
+Graph (Bot API): `?access_token=<group token>` only, no signature; an unknown or revoked key gets 102. Its error
+shape is UNVERIFIED: assumed to be REST's JSON body with HTTP 200. POSTs need `Content-Type: application/json`
+(any charset). Security methods (group.getMembers, users.getCurrentUser) and token revocation: `ok_security`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from bot.sandbox import ok_publish
+from bot.sandbox import ok_publish, ok_security
 from bot.sandbox.ok_errors import ERRORS, OkApiError, Params, invalid, not_found
 from bot.sandbox.ok_state import (
     OkComment,
@@ -106,6 +108,7 @@ def method(name: str) -> Callable[[Handler], Handler]:
 
 
 METHODS.update(ok_publish.METHODS)
+METHODS.update(ok_security.METHODS)
 
 
 @method("group.getInfo")
@@ -220,7 +223,7 @@ def _json_response(body: Any) -> web.Response:
     return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/json")
 
 
-class OkEmulator:
+class OkEmulator(ok_security.OkSecurity):
     """One OK group: its admin's REST user token and its Bot API group token."""
 
     def __init__(
@@ -361,7 +364,7 @@ class OkEmulator:
             raise OkApiError(104, "No signature specified")
         if not token:
             raise OkApiError(103, "No session key")
-        if self._tokens.get(token) != USER:
+        if self._tokens.get(token) != USER or not self.state.access.token_valid(USER):
             raise OkApiError(102)
         if sig != ok_signature(params, token, self.application_secret_key):
             raise OkApiError(104, f"Invalid signature {sig}")
@@ -390,7 +393,7 @@ class OkEmulator:
             logged["chat_id"] = chat_path
         entry: dict[str, Any] = {"method": name, "params": logged, "token": self._tokens.get(token), "at": time.time()}
         try:
-            if self._tokens.get(token) != GROUP:
+            if self._tokens.get(token) != GROUP or not self.state.access.token_valid(GROUP):
                 raise OkApiError(102)
             if request.method == "POST":
                 if request.content_type != "application/json":

@@ -3,7 +3,8 @@
 Pure data and rules, no I/O: `to_json`/`from_json` let the demo persist the state across restarts. Every id comes
 from a monotonic counter kept in the state, so ids never repeat within one state, also after a round trip.
 Publishing (`ok_publish`) adds topics with media blocks, deleted and deferred topics, and uploaded photos with
-their single-use tokens; a deleted or not yet due topic is invisible to every method, as on OK.
+their single-use tokens; a deleted or not yet due topic is invisible to every method, as on OK. Tokens and the
+group's managers (`ok_access`) travel with the state.
 
 Comment paging model (OK's exact anchor semantics are undocumented, this is the emulator's own): an anchor names
 a position in a topic's comment sequence, 0 = before the first comment, n = after the n-th. Deleted comments keep
@@ -23,6 +24,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.sandbox.ok_access import OkAccess
 from bot.sandbox.vk_names import generated_user
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -204,6 +206,7 @@ class OkState:
         self.counters: dict[str, int] = {"topic": 0, "comment": 0, "user": 0, "chat": 0, "message": 0, "photo": 0}
         self.upload_secret = secrets.token_hex(16)
         self.photos: dict[str, dict[str, Any]] = {}  # photo id -> its upload: gid, expiry, token, size
+        self.access = OkAccess()  # tokens and managers: see ok_access
 
     def new_photo_id(self) -> str:
         return str(PHOTO_BASE + self._next("photo"))
@@ -362,6 +365,7 @@ class OkState:
             "counters": dict(self.counters),
             "upload_secret": self.upload_secret,
             "photos": {k: dict(v) for k, v in self.photos.items()},
+            "access": self.access.to_json(),
         }
 
     @classmethod
@@ -380,4 +384,5 @@ class OkState:
         state.counters.update({k: int(v) for k, v in data.get("counters", {}).items()})
         state.upload_secret = str(data.get("upload_secret", state.upload_secret))
         state.photos = {str(k): dict(v) for k, v in data.get("photos", {}).items()}
+        state.access = OkAccess.from_json(data.get("access"))
         return state

@@ -33,6 +33,7 @@ from bot.sandbox.rate_limit import SlidingWindow
 from bot.sandbox.telegram_channel import ChannelMethods
 from bot.sandbox.telegram_chats import WorkChatMethods
 from bot.sandbox.telegram_core import Chat, RequestParams
+from bot.sandbox.telegram_documents import DocumentMethods
 from bot.sandbox.telegram_files import MAX_UPLOAD_BYTES, FileMethods, FileStore
 from bot.sandbox.telegram_markup import TelegramError
 from bot.sandbox.telegram_media import MediaMethods
@@ -42,7 +43,8 @@ from bot.sandbox.telegram_updates import UpdateMethods
 
 
 class TelegramEmulator(
-    WorkChatMethods, ChannelMethods, PrivateMethods, MessageMethods, MediaMethods, FileMethods, UpdateMethods
+    WorkChatMethods, ChannelMethods, PrivateMethods, MessageMethods, MediaMethods, DocumentMethods, FileMethods,
+    UpdateMethods,
 ):
     """One bot, its group chats, channels and private chats, and the people in them."""
 
@@ -146,4 +148,5 @@ class TelegramEmulator(
                         params[key] = value
                     elif isinstance(value, web.FileField):
                         params.uploads[key] = value.file.read()
+                        params.upload_names[key] = value.filename or ""
         return params

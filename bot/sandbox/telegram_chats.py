@@ -40,6 +40,14 @@ GROUP_ADMIN_RIGHTS = {
     "can_pin_messages": True,
     "can_manage_topics": True,
 }
+GROUP_RIGHTS = frozenset(ADMIN_FLAGS) | {"can_pin_messages", "can_manage_topics"}
+
+
+def group_rights(chat: Chat) -> dict[str, bool] | None:
+    """The bot's administrator rights in a group (None: it is a plain member there)."""
+    if chat.bot_status != "administrator":
+        return None
+    return dict(GROUP_ADMIN_RIGHTS) if chat.bot_rights is None else dict(chat.bot_rights)
 
 
 def administrator(user: dict, rights: dict[str, bool], *, can_be_edited: bool = False) -> dict[str, Any]:
@@ -68,6 +76,8 @@ def message_view(stored: Stored) -> dict[str, Any]:
         "photos": 1 if msg.get("photo") else 0,
         "media_group_id": msg.get("media_group_id"),
         "poll": {"question": poll["question"], "options": [o["text"] for o in poll["options"]]} if poll else None,
+        "document": ({k: msg["document"].get(k) for k in ("file_name", "file_size", "file_id")}
+                     if msg.get("document") else None),
         "buttons": [
             [{k: v for k, v in b.items() if k in ("text", "callback_data", "url")} for b in row] for row in buttons
         ],
@@ -103,6 +113,7 @@ class WorkChatMethods(TelegramCore):
                         "name": " ".join(filter(None, [sender.get("first_name"), sender.get("last_name")])),
                     },
                     "reply_to_message_id": (msg.get("reply_to_message") or {}).get("message_id"),
+                    "document": item["document"],
                 }
             )
         return view
@@ -196,14 +207,20 @@ class WorkChatMethods(TelegramCore):
         return {"status": status, "user": user}
 
     def _bot_member(self, chat: Chat) -> dict:
-        """The bot itself: an administrator of the work chat; in a channel whatever its rights say."""
+        """The bot itself: in a group an administrator with its rights, or a plain member; in a channel whatever
+        its rights say (`set_bot_membership` changes both)."""
         if chat.type == "channel":
             if chat.bot_rights is None:
                 return {"status": "left", "user": dict(self.bot_user)}
             return administrator(self.bot_user, {"can_manage_chat": True, **chat.bot_rights})
-        if chat.type == "private":
+        rights = group_rights(chat) if chat.type != "private" else None
+        if rights is None:
             return {"status": "member", "user": dict(self.bot_user)}
-        return administrator(self.bot_user, GROUP_ADMIN_RIGHTS)
+        return administrator(self.bot_user, rights)
+
+    def bot_membership(self, chat_id: int) -> dict:
+        """The bot's ChatMember in a group or channel, as getChatMember answers it."""
+        return self._bot_member(self._chat(chat_id))
 
     async def _m_getChatMember(self, params: dict) -> dict:
         chat = self._readable(self._chat(params.get("chat_id")))
@@ -217,8 +234,9 @@ class WorkChatMethods(TelegramCore):
         if chat.type == "private":
             raise bad_request("there are no administrators in the private chat")
         admins = []
-        if chat.type != "channel" or chat.bot_rights is not None:
-            admins.append(self._bot_member(chat))
+        bot = self._bot_member(chat)
+        if bot["status"] == "administrator":
+            admins.append(bot)
         for (chat_id, user_id), status in self.member_status.items():
             if chat_id == chat.id and status in ("creator", "administrator") and user_id in self.users:
                 admins.append(self._member(chat, user_id))

@@ -41,6 +41,7 @@ class Chat:
     topics: set[int] = field(default_factory=set)
     username: str | None = None
     bot_rights: dict[str, bool] | None = None  # channels: the bot's administrator rights; None = not a member
+    bot_status: str = "administrator"  # groups: "administrator" (with bot_rights, None = the usual set) | "member"
     person: dict[str, Any] | None = None  # private chats: the user
     started: bool = False  # private chats: the person has written to the bot
     blocked: bool = False  # private chats: the person has blocked the bot
@@ -88,6 +89,7 @@ class RequestParams(dict[str, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.uploads: dict[str, bytes] = {}
+        self.upload_names: dict[str, str] = {}  # the file name each multipart file part was sent with
 
 
 class TelegramCore:

@@ -153,6 +153,13 @@ class FileStore:
             self._photos[size["file_id"]] = sizes
         return [dict(size) for size in sizes]
 
+    def add_document(self, data: bytes, file_name: str, mime_type: str) -> dict[str, Any]:
+        """Keeps a sent document and returns its Bot API `Document` object."""
+        suffix = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+        stored = self._add(data, f"documents/file_{next(self._numbers)}.{suffix}", prefix="BQACAgIAAxkBAAI")
+        return {"file_name": file_name, "mime_type": mime_type, "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id, "file_size": len(data)}
+
     def photo(self, file_id: str) -> list[dict[str, Any]] | None:
         """The whole photo one of its sizes belongs to (a photo is resent by the id of any of its sizes)."""
         sizes = self._photos.get(file_id)

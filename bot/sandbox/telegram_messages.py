@@ -5,7 +5,8 @@ The rules follow TDLib (td/telegram/MessagesManager.cpp), which the Bot API serv
   `can_post_messages` for its own posts; anything else is "message can't be edited";
 - a bot deletes nothing older than 48 hours. Supergroups and channels answer "message can't be deleted"
   (`can_delete_channel_message`), private chats "message can't be deleted for everyone" (`can_revoke_message`);
-  in a channel it needs `can_delete_messages`, or `can_post_messages` for its own posts.
+  in a channel it needs `can_delete_messages`, or `can_post_messages` for its own posts; in a group it deletes
+  its own messages, and others' only as an administrator with `can_delete_messages`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import copy
 import time
 from typing import Any
 
+from bot.sandbox.telegram_chats import group_rights
 from bot.sandbox.telegram_core import DELETE_WINDOW, Chat, Stored, TelegramCore
 from bot.sandbox.telegram_markup import TelegramError, bad_request, caption_text, inline_keyboard
 from bot.sandbox.telegram_media import copied_poll
@@ -152,6 +154,9 @@ class MessageMethods(TelegramCore):
         elif chat.type == "channel" and not (
             chat.right("can_delete_messages") or (stored.outgoing and chat.right("can_post_messages"))
         ):
+            raise bad_request("message can't be deleted")
+        elif chat.type == "supergroup" and not stored.outgoing and not (group_rights(chat) or {}).get(
+                "can_delete_messages"):
             raise bad_request("message can't be deleted")
         stored.deleted = True
         return True

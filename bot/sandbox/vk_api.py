@@ -5,10 +5,12 @@ implements: the version, the token and its type, the rate limit and every parame
 and every answer is JSON (vkbottle retries non-JSON answers forever).
 
 Checks, in order: unknown method → 3; no token → 5 "no access_token passed."; unknown token → 5 "invalid
-access_token (4)."; no `v` → 8 "v is required"; `v` below 5.81 → 8; over 3 req/s per user token or 20 req/s
-per community token (sliding 1 s window) → 6; an error injected with `fail_next`; a community token on a
-user-only method → 27; then the method's own parameter checks (see `vk_methods`, and `vk_publish` for the
-wall posts, polls and photos, whose upload server `POST /upload/wall` this app serves as well).
+access_token (4)."; a revoked or expired token → 5 (texts in `vk_access`); no `v` → 8 "v is required"; `v` below
+5.81 → 8; over 3 req/s per user token or 20 req/s per community token (sliding 1 s window) → 6; an error injected
+with `fail_next`; a community token on a user-only method → 27, a user token on a community-only one → 5; a
+missing scope, right or manager role → 15 (`vk_security`); then the method's own parameter checks (see
+`vk_methods`, and `vk_publish` for the wall posts, polls and photos, whose upload server `POST /upload/wall` this
+app serves as well).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox import vk_publish  # registers the publishing methods in METHODS
+from bot.sandbox import (
+    vk_publish,  # registers the publishing methods in METHODS
+    vk_security,  # registers the account security methods in METHODS
+)
 from bot.sandbox.rate_limit import SlidingWindow
 from bot.sandbox.vk_errors import VkApiError
 from bot.sandbox.vk_methods import GROUP, METHODS, USER, Call, Context, version_supported
@@ -35,8 +40,7 @@ OLD_VERSION_DETAIL = (
 GROUP_AUTH_MESSAGE = "Group authorization failed: method is unavailable with group auth."
 
 
-
-class VkEmulator:
+class VkEmulator(vk_security.VkSecurity):
     """One VK community with a community token and an admin's user token."""
 
     def __init__(
@@ -183,6 +187,9 @@ class VkEmulator:
             raise VkApiError(5, "no access_token passed.")
         if token_kind is None:
             raise VkApiError(5, "invalid access_token (4).")
+        problem = self.state.access.token_problem(token_kind)
+        if problem:
+            raise VkApiError(5, problem)
         if not params.get("v"):
             raise VkApiError(8, "v is required")
         if not version_supported(params["v"]):
@@ -192,7 +199,10 @@ class VkEmulator:
         if self._failures.get(name):
             raise VkApiError(self._failures[name].pop(0))
         if token_kind not in method.tokens:
-            raise VkApiError(27, message=GROUP_AUTH_MESSAGE) if token_kind == GROUP else VkApiError(5)
+            if token_kind == GROUP:
+                raise VkApiError(27, message=GROUP_AUTH_MESSAGE)
+            raise VkApiError(5, message=vk_security.USER_AUTH_MESSAGE)
+        vk_security.check_access(name, token_kind, self.state, self.admin_user_id)
         self.state.publish_due()
         ctx = Context(state=self.state, admin_user_id=self.admin_user_id, confirmation_code=self.confirmation_code,
                       base_url=base_url)

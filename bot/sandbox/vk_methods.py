@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.sandbox.vk_access import ADMIN_LEVEL
 from bot.sandbox.vk_errors import VkApiError, param_error
 from bot.sandbox.vk_state import Comment, Commentable, VkState
 
@@ -331,8 +332,12 @@ def _group_object(call: Call) -> dict:
         "photo_100": PHOTO_NO_AVATAR,
         "photo_200": PHOTO_NO_AVATAR,
     }
-    if call.token == USER:
-        data.update(is_admin=1, admin_level=3, is_member=1, is_advertiser=0)
+    if call.token == USER:  # what the token's owner is here (vk_access: managers, admin_level per role)
+        role = call.state.access.managers_for(call.ctx.admin_user_id).get(call.ctx.admin_user_id)
+        level = ADMIN_LEVEL.get(role or "", 0)
+        data.update(is_admin=1 if level else 0, is_member=1, is_advertiser=1 if role == "advertiser" else 0)
+        if level:
+            data["admin_level"] = level
     return data
 
 

@@ -3,7 +3,8 @@
 Callback events and API calls both change this one state, so an API call on a comment behaves as on VK only if
 the comment was first "published" (by `record_event_object`, i.e. by a Callback event the sandbox delivered).
 Publishing (`vk_publish`) keeps its wall-upload secret, pending uploads, saved photos, polls and post guids here
-too, so that `to_json`/`from_json` carry all of it across a demo restart and no id is ever given twice.
+too, so that `to_json`/`from_json` carry all of it across a demo restart and no id is ever given twice. Tokens,
+rights and managers (`vk_access`) travel with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.sandbox.vk_access import VkAccess
 from bot.sandbox.vk_names import generated_user
 
 # Callback event prefix -> (content kind, key of the commented object, key of its owner in new/edit/restore)
@@ -123,6 +125,7 @@ class VkState:
         self.polls: dict[int, dict[str, Any]] = {}
         self.guids: dict[str, int] = {}  # wall.post guid -> the post it made
         self.images: dict[str, tuple[str, bytes]] = {}  # upload key -> (content type, bytes); memory only
+        self.access = VkAccess()  # tokens, rights, managers: see vk_access
 
     # ---- ids
     def _seen_id(self, kind: str, value: int) -> None:
@@ -344,6 +347,7 @@ class VkState:
                 "polls": list(self.polls.values()),
                 "guids": self.guids,
             },
+            "access": self.access.to_json(),
         }
 
     @classmethod
@@ -370,4 +374,5 @@ class VkState:
         state.photo_objects = {int(p["id"]): dict(p) for p in publishing.get("photos", [])}
         state.polls = {int(p["id"]): dict(p) for p in publishing.get("polls", [])}
         state.guids = {str(k): int(v) for k, v in publishing.get("guids", {}).items()}
+        state.access = VkAccess.from_json(data.get("access"))
         return state

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.platform import Credential
 from bot.workchat.model import Keyboard, Text
 
 BUTTON_PREFIX = "b:"  # a button's payload is this prefix and an opaque token
@@ -69,6 +70,10 @@ class WorkChat(Protocol):
     async def send_file(self, name: str, data: bytes, *, chat_id: int, caption: str = "",
                         reply_to: int | None = None) -> None:
         """A document from the bot (a letter to sign and send)."""
+        ...
+
+    async def check_access(self) -> list[Credential]:
+        """The chat's own credential (the bot) and whether it holds what it needs there."""
         ...
 
     async def close(self) -> None: ...

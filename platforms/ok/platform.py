@@ -13,8 +13,18 @@ from typing import Any
 
 from bot.config import Account
 from bot.domain import Item, KindSpec, NetworkEvent
-from bot.platform import InboundCall, InboundOutcome, PlatformError, PollStep, Post, Published, Respond
-from platforms.ok import publish
+from bot.platform import (
+    Credential,
+    InboundCall,
+    InboundOutcome,
+    Manager,
+    PlatformError,
+    PollStep,
+    Post,
+    Published,
+    Respond,
+)
+from platforms.ok import access, publish
 from platforms.ok.client import SOURCE, OkClient
 from platforms.ok.config import NETWORK, OkGroup, OkSettings
 from platforms.ok.kinds import BAN_TERMS, KINDS, WORDS
@@ -130,6 +140,16 @@ class OkPlatform:
 
     def page_url(self, account: Account) -> str:
         return f"https://ok.ru/group/{account.id}"
+
+    # --- account security
+    async def check_access(self, account: Account) -> list[Credential]:
+        return await access.check(self.client, account)
+
+    async def administrators(self, account: Account) -> list[Manager] | None:
+        found = await access.managers(self.client, account)
+        names = await self.names(account.id, [int(m.user_id) for m in found if m.user_id.isdigit()])
+        return [Manager(m.user_id, m.role, names.get(int(m.user_id), "") if m.user_id.isdigit() else "")
+                for m in found]
 
     async def restore(self, item: Item) -> None:
         raise PlatformError(WORDS.cannot_ru["restore"])

@@ -25,8 +25,10 @@ from aiogram.types import BufferedInputFile, InputMediaPhoto, InputPollOption
 from bot.config import Account
 from bot.domain import Ignored, Item, KindSpec, NetworkEvent
 from bot.platform import (
+    Credential,
     InboundCall,
     InboundOutcome,
+    Manager,
     NetworkWords,
     PlatformError,
     PollStep,
@@ -209,6 +211,27 @@ class TelegramChannelPlatform:
                     raise _error(exc, idempotent=True) from exc
             except AiogramError as exc:
                 raise _error(exc, idempotent=True) from exc
+
+    # --- account security
+    async def check_access(self, account: Account) -> list[Credential]:
+        key, title = f"telegram:{account.id}:bot", f"бот в канале Telegram «{account.name}»"
+        try:
+            await self.refresh_inbound(account, None)
+        except PlatformError as exc:
+            if exc.transient:
+                return [Credential(key, title, valid=False, unchecked=True,
+                                   problem_ru=f"не удалось проверить: {exc.for_card()}")]
+            return [Credential(key, title, valid=False, problem_ru=exc.message_ru,
+                               advice_ru="В настройках канала → Администраторы добавьте бота Госпаблика с правом "
+                                         "«Публикация сообщений».")]
+        return [Credential(key, title, valid=True, rights_ru="администратор с правом публикации")]
+
+    async def administrators(self, account: Account) -> list[Manager] | None:
+        try:
+            found = await self.bot.get_chat_administrators(account.id)
+        except AiogramError as exc:
+            raise _error(exc, idempotent=True) from exc
+        return [Manager(str(m.user.id), m.status, m.user.full_name) for m in found]
 
     def page_url(self, account: Account) -> str:
         channel: TelegramChannel = account.settings

@@ -22,6 +22,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
+from bot.platform import Credential
 from bot.workchat.chat import ChatMigrated, Forbidden, MessageGone, RateLimited, Refused, Unavailable, WorkChatError
 from bot.workchat.model import Keyboard, Text
 from platforms.telegram.html import to_html
@@ -108,6 +109,28 @@ class TelegramWorkChat:
                                          caption=caption[:1024] or None, parse_mode=None, reply_to_message_id=reply_to)
         except AiogramError as exc:
             raise _translate(exc) from exc
+
+    async def check_access(self) -> list[Credential]:
+        key, title = "telegram:workchat:bot", "бот рабочего чата в Telegram"
+        advice = ("Если токен бота отозван, получите новый у @BotFather и запишите его в TELEGRAM_BOT_TOKEN. "
+                  "Бот должен быть администратором рабочего чата: иначе он не видит ответы на карточки.")
+        try:
+            me = await self.bot.get_me()
+            member = await self.bot.get_chat_member(self.chat_id, me.id)
+        except TelegramRetryAfter as exc:
+            return [Credential(key, title, valid=False, unchecked=True, problem_ru=f"не удалось проверить: {exc}")]
+        except (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound) as exc:
+            return [Credential(key, title, valid=False, problem_ru=f"Telegram отказал: {exc}", advice_ru=advice)]
+        except AiogramError as exc:
+            return [Credential(key, title, valid=False, unchecked=True, problem_ru=f"не удалось проверить: {exc}")]
+        if member.status in ("creator", "administrator"):
+            return [Credential(key, title, valid=True, rights_ru=f"@{me.username}, администратор рабочего чата")]
+        if member.status in ("left", "kicked"):
+            return [Credential(key, title, valid=False, advice_ru=advice, problem_ru="бота нет в рабочем чате")]
+        if me.can_read_all_group_messages:
+            return [Credential(key, title, valid=True, rights_ru=f"@{me.username}, видит все сообщения чата")]
+        return [Credential(key, title, valid=False, advice_ru=advice,
+                           problem_ru="бот не администратор рабочего чата и не видит ответы на карточки")]
 
     async def close(self) -> None:
         await self.bot.session.close()

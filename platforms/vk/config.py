@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.config import Account, Reader
@@ -28,6 +29,20 @@ class VkCommunity:
     confirmation: str | None  # None: asked from VK's API when VK asks (servers set up by `gospablik vk setup`)
     group_token: str
     user_token: str
+    # When the user token stops working, where the operator knows it (VK ID tokens live an hour, Implicit Flow
+    # tokens with `offline` do not expire): `VK_USER_TOKEN_EXPIRES_<id>`, a date.
+    user_token_expires: date | None = None
+
+
+def _day(read: Reader, name: str) -> date | None:
+    value = read.env.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        read.problems.append(f"{name}: expected a date like 2027-01-31, got {value!r}")
+        return None
 
 
 class VkSection:
@@ -61,6 +76,7 @@ class VkSection:
                 group_token=read.secret(f"VK_GROUP_TOKEN_{group_id}", "the community's access token"),
                 user_token=read.secret(f"VK_USER_TOKEN_{group_id}",
                                        "an administrator's user token, needed for deletions and bans"),
+                user_token_expires=_day(read, f"VK_USER_TOKEN_EXPIRES_{group_id}"),
             )
             accounts.append(read.account(raw, at, network=NETWORK, account_id=group_id, default_name=f"club{group_id}",
                                          settings=community, max_ban_days=MAX_BAN_DAYS))

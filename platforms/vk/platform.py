@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.config import Account
 from bot.domain import Capability, Item, KindSpec, NetworkEvent
-from bot.platform import InboundCall, InboundOutcome, PlatformError, Post, Published, Respond
-from platforms.vk import publish
+from bot.platform import Credential, InboundCall, InboundOutcome, Manager, PlatformError, Post, Published, Respond
+from platforms.vk import access, publish
 from platforms.vk.client import SOURCE, VkApi
 from platforms.vk.config import NETWORK, VkSettings
 from platforms.vk.kinds import BAN_TERMS, KINDS, WORDS
@@ -148,6 +148,16 @@ class VkPlatform:
 
     def page_url(self, account: Account) -> str:
         return f"https://vk.com/club{account.id}"
+
+    # --- account security
+    async def check_access(self, account: Account) -> list[Credential]:
+        return await access.check(self.api, account)
+
+    async def administrators(self, account: Account) -> list[Manager] | None:
+        found = await access.managers(self.api, account)
+        names = await self.names(account.id, [int(m.user_id) for m in found if m.user_id.isdigit()])
+        return [Manager(m.user_id, m.role, names.get(int(m.user_id), "") if m.user_id.isdigit() else "")
+                for m in found]
 
     async def confirmation_code(self, group_id: int) -> str:
         """VK's current confirmation string for servers set up through the API; asked each time, since VK
