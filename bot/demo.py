@@ -17,7 +17,7 @@ import os
 import secrets
 import tempfile
 import webbrowser
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from aiohttp import web
 
 from bot.config import Account, Config, LabelPolicy, StaffMember, TelegramConfig
 from bot.domain import PolicyAction, Role
+from bot.registry.settings import RegistrySettings
+from bot.security.settings import SecuritySettings
 from handlers.context import SERVICES
 from platforms.ok.config import OkGroup, OkSettings
 from platforms.telegram.config import TelegramChannel, TelegramSettings
@@ -98,6 +100,12 @@ def demo_config(*, host: str, port: int, data_dir: Path) -> tuple[Config, dict[s
                                    api_url=f"{base}/emulators/ok/", poll_interval=2.0, backfill=True),
                   "telegram": TelegramSettings()},
         host=host, port=port, public_url=base, database_url=None, data_dir=data_dir,
+        registry=RegistrySettings(organisation=NAME, inn="4621000000", signer_position="Глава Октябрьского района",
+                                  signer_name="И. О. Фамилия", publisher_phone="+7 (47142) 2-11-11",
+                                  publisher_email="pressa@admokt.example",
+                                  executor="главный специалист по работе с социальными сетями, тел. 2-11-11"),
+        # A newcomer revokes a token on the page and sees the alert within a minute.
+        security=SecuritySettings(check_every=timedelta(seconds=30)),
     )
     return config, keys
 
@@ -183,6 +191,7 @@ def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
     from bot.app import build_app
     from bot.sandbox.control import SandboxInfo, sandbox_app
     from bot.sandbox.control_ok import OkInfo
+    from handlers import sandbox_registry
     from platforms.ok.setup import webhook_url
 
     emulators = Emulators(config, keys or {}, state_path)
@@ -209,6 +218,7 @@ def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
     sandbox = sandbox_app(vk=emulators.vk, sender=emulators.vk_sender, telegram=emulators.telegram, info=info,
                           ok=emulators.ok, ok_sender=emulators.ok_sender, ok_info=ok_info)
     sandbox.router.add_post("/api/drafts", submit_draft)  # needs the service: assembly adds it
+    sandbox.add_routes(sandbox_registry.routes)
     app.add_subapp("/sandbox", sandbox)
 
     async def index(_request: web.Request) -> web.Response:
@@ -291,7 +301,12 @@ async def prepare_storage(app: web.Application, emulators: Emulators) -> None:
         # comment now has its old id.
         await db.execute(
             "TRUNCATE events, items, cards, buttons, actions, bans, tombstones, feedback, polls, poll_cursors,"
-            " proposed_replies, publications, draft_versions, drafts, conversations, media")
+            " proposed_replies, publications, draft_versions, drafts, conversations, media, registry_forms,"
+            " registry_reports, registry_history, security_ticks, security_cards, security_alerts, credential_checks,"
+            " webhook_secrets, registry_accounts")
+        from bot.registry.desk import sync_configuration
+
+        await sync_configuration(app[SERVICES])
     await db.execute("UPDATE cards SET message_id = NULL, sent_revision = 0, in_digest = false")
     app[SERVICES].cards_ready.set()
 
@@ -311,6 +326,7 @@ async def subscribe_ok(app: web.Application) -> None:
 
 async def _seed(app: web.Application, emulators: Emulators) -> None:
     """A few comments so that the chat is not empty; fixed event ids make a second run a no-op."""
+    await _accept_administrators(app)
     for _ in range(200):
         if any(method == "setWebhook" for method, _p in emulators.telegram.calls):
             break
@@ -326,6 +342,29 @@ async def _seed(app: web.Application, emulators: Emulators) -> None:
         emulators.ok.add_comment(None, ok_author, ok_text)
     emulators.save()
     await _seed_draft(app)
+
+
+async def _accept_administrators(app: web.Application) -> None:
+    """What a specialist does on the first day («Принять текущий список»): today's administrators of each page are
+    the ones who should be, so that a stranger added later on the page raises the alert."""
+    from bot.registry import desk, store
+    from bot.registry.model import Admin
+
+    services = app[SERVICES]
+    for account in services.config.accounts:
+        try:
+            managers = await services.platform(account.network).administrators(account) or []
+        except Exception as exc:
+            log.warning("demo: cannot read the administrators of %s %s: %s", account.network, account.id, exc)
+            continue
+        async with services.db.transaction() as conn:
+            row = await conn.fetchrow("SELECT id, admins FROM registry_accounts WHERE platform = $1"
+                                      " AND account_id = $2", account.network, account.id)
+            if row is None or row["admins"]:
+                continue
+            admins = [Admin(m.user_id, m.role, m.name).as_json() for m in managers]
+            await store.edit(conn, row["id"], {"admins": admins}, actor=store.Actor("demo", "демо"),
+                             clock=desk.clock(services.config))
 
 
 async def _seed_draft(app: web.Application) -> None:

@@ -385,3 +385,97 @@ async def test_security_block_adds_a_stranger_and_revokes_keys(demo: Demo) -> No
         if stranger in vk.managers():
             vk.remove_manager(stranger)
     assert demo.errors == []
+
+
+async def test_revoked_token_raises_an_alert_card_in_the_chat(demo: Demo) -> None:
+    """A newcomer revokes the administrator's token on the page, asks for a check with /security, and sees the
+    alert card with what to do; given back, the next check closes it."""
+    page, expect, vk = demo.page, demo.expect, demo.emulators.vk
+    await page.click("#net-vk")
+    token = page.locator('#sec-tokens [data-token="user"]')
+    presser = await page.input_value("#presser")
+    await page.select_option("#presser", "222222")  # Ольга Котова: an administrator and a coordinator
+    try:
+        await token.get_by_role("button", name="Отозвать токен администратора").click()
+        await expect(token).to_contain_text("отозван")
+        await page.fill("#t-text", "/security")
+        await page.click("#t-send")
+        card = page.locator("#chat .bubble", has_text="🔐 Безопасность аккаунтов").last
+        await card.get_by_role("button", name="🔄 Проверить сейчас").click(timeout=CARD_TIMEOUT)
+        alert = page.locator("#chat .bubble", has_text="🚨 Безопасность: токен администратора сообщества ВКонтакте")
+        await expect(alert).to_contain_text("код VK 5", timeout=CARD_TIMEOUT)
+        await expect(alert).to_contain_text(f"VK_USER_TOKEN_{vk.group_id}")
+        await token.get_by_role("button", name="Вернуть").click()
+        await alert.last.get_by_role("button", name="🔄 Проверить снова").click()
+        await expect(alert.last).to_contain_text("✅ исправлено", timeout=CARD_TIMEOUT)
+    finally:
+        vk.restore_token("user")
+        await page.select_option("#presser", presser)
+    assert demo.errors == []
+
+
+ARTIFACTS = Path(os.environ.get("GOSPABLIK_ARTIFACTS", Path(__file__).resolve().parent.parent / "var" / "artifacts"))
+
+
+async def test_public_registry_page_reads_well_on_a_desktop_a_phone_and_paper(demo: Demo) -> None:
+    """The page the official website links to or embeds, as a reader sees it: every account with its link, the
+    Russian headings, the deleted one marked in words; no horizontal scrolling on a phone or at 200 % zoom."""
+    page, expect = demo.page, demo.expect
+    suffix = tag()
+    added = await page.request.post(f"{demo.base}/sandbox/api/registry", data={
+        "unit": "МКУ «Молодёжный центр»", "network": "MAX", "kind": "канал", "name": f"Молодёжь {suffix}",
+        "url": f"https://max.ru/molodezh_{suffix}", "created_on": "27.11.2026", "responsible": "директор МКУ"})
+    assert added.ok, await added.text()
+    gone = await page.request.post(f"{demo.base}/sandbox/api/registry", data={
+        "unit": "Администрация района", "network": "Блог", "kind": "блог", "name": f"Старый блог {suffix}",
+        "url": f"https://blog.example/{suffix}", "created_on": "01.02.2020", "reported_on": "03.02.2020",
+        "status": "удалён", "deleted_on": "25.11.2026"})
+    assert gone.ok, await gone.text()
+    bad = await page.request.post(f"{demo.base}/sandbox/api/registry", data={"name": "без ссылки"})
+    assert bad.status == 400 and "Не хватает полей" in (await bad.json())["error"]
+    registry = await (await page.request.get(f"{demo.base}/sandbox/api/registry")).json()
+    assert f"Молодёжь {suffix}" in [a["name"] for a in registry["accounts"]]
+
+    context = await demo.browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    try:
+        reader = await context.new_page()
+        errors: list[str] = []
+        reader.on("pageerror", lambda error: errors.append(str(error)))
+        response = await reader.goto(f"{demo.base}/registry")
+        assert response is not None and response.ok
+        assert await reader.evaluate("document.documentElement.lang") == "ru"
+        await expect(reader.locator("h1")).to_have_text("Реестр официальных аккаунтов")
+        headers = await reader.locator("thead th").all_inner_texts()
+        assert headers[:6] == ["№ п/п", "Орган / подразделение", "Площадка", "Тип", "Наименование", "Ссылка"]
+        assert "Ответственное лицо" in headers and "Дата направления сведений в комитет" in headers
+        row = reader.locator("tbody tr", has_text=f"Молодёжь {suffix}")
+        await expect(row.get_by_role("link")).to_have_attribute("href", f"https://max.ru/molodezh_{suffix}")
+        await expect(reader.locator("tbody tr", has_text="ВКонтакте").get_by_role("link")).to_have_attribute(
+            "href", f"https://vk.com/club{demo.emulators.vk.group_id}")
+        deleted = reader.locator("tbody tr.deleted", has_text=f"Старый блог {suffix}")
+        await expect(deleted).to_contain_text("удалён 25.11.2026")
+        await expect(reader.get_by_text("Сведения актуальны на")).to_be_visible()
+        assert await reader.locator("script").count() == 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await reader.screenshot(path=str(ARTIFACTS / "registry-desktop.png"), full_page=True)
+        overflow = await reader.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, "a wide table scrolls inside its own box, never the whole page"
+
+        for width in (390, 640):  # a phone, and a 1280-px window at 200 % zoom
+            await reader.set_viewport_size({"width": width, "height": 900})
+            overflow = await reader.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"horizontal scrolling at {width} px: {overflow} px"
+            label = await reader.locator("tbody td").first.evaluate(
+                "cell => getComputedStyle(cell, '::before').content")
+            assert "№ п/п" in label, "on a narrow screen each cell names its column"
+        await reader.screenshot(path=str(ARTIFACTS / "registry-phone.png"), full_page=True)
+        await reader.emulate_media(media="print")
+        await expect(reader.locator("#open-data")).to_be_hidden()
+        await reader.emulate_media(media="screen")
+
+        await reader.goto(f"{demo.base}/registry?embed=1")
+        assert await reader.locator("h1").count() == 0
+        await expect(reader.locator("tbody tr", has_text=f"Молодёжь {suffix}")).to_be_visible()
+        assert errors == []
+    finally:
+        await context.close()

@@ -175,7 +175,8 @@ async def test_published_files_show_only_public_columns(db: Database) -> None:
     structure = list(csv.reader(io.StringIO(public.structure_csv().decode("utf-8"))))
     assert [r[0] for r in structure[1:]] == [c.key for c in public.PUBLIC_COLUMNS]
     html = public.html_page(snapshot, settings, tz=TZ)
-    assert '<html lang="ru">' in html and "<caption>" in html and '<th scope="col">Наименование</th>' in html
+    assert '<html lang="ru">' in html and '<caption id="registry-caption">' in html
+    assert '<th scope="col">Наименование</th>' in html
     assert "<script" not in html and "Петров" not in html
     embed = public.html_page(snapshot, settings, tz=TZ, embed=True)
     assert "<h1>" not in embed and "<table>" in embed

@@ -12,6 +12,7 @@ from typing import Any
 import pytest_asyncio
 
 from bot.cli import main as cli_main
+from bot.registry.letter import text_of
 from tests.conftest import COORDINATOR, GROUP_ID, MODERATOR, WORK_CHAT, Stack, labels
 
 
@@ -71,6 +72,22 @@ async def test_an_account_is_added_step_by_step_and_its_report_is_marked_sent(de
     report = await stack.wait_card("📮 Сообщение в комитет: создан аккаунт")
     assert "осталось 10 дней" in report["text"] and f"Создан: {today:%d.%m.%Y}" in report["text"]
     assert labels(report) == ["📄 Сформировать сообщение", "✅ Отправлено"]
+    await stack.press(report, "Сформировать сообщение", user_id=COORDINATOR)
+    sent: dict[str, Any] = {}
+
+    def letter_arrived() -> bool:
+        found = next((m for m in stack.cards() if m.get("document")), None)
+        sent.update(found or {})
+        return found is not None
+
+    await stack.wait_for(letter_arrived, what="the letter as a document")
+    assert sent["reply_to_message_id"] == report["message_id"] and "подпишите" in sent["caption"]
+    assert sent["document"]["file_name"].endswith(".docx")
+    data = stack.tg.document_bytes(sent["document"]["file_id"])
+    assert data is not None
+    text = text_of(data)
+    assert "О создании официального аккаунта" in text and "Комитет информации и печати Курской области" in text
+    assert f"1 | MAX | канал | Молодёжь Октябрьского | https://max.ru/molodezh_okt | создан | {today:%d.%m.%Y}" in text
     refused = await stack.press(report, "Отправлено", user_id=MODERATOR)  # a moderator does not keep the registry
     assert "реестр аккаунтов ведут" in refused["text"]
     await stack.press(report, "Отправлено", user_id=COORDINATOR)
@@ -82,7 +99,8 @@ async def test_an_account_is_added_step_by_step_and_its_report_is_marked_sent(de
     [row] = await stack.sql("SELECT reported_on, version FROM registry_accounts WHERE name = 'Молодёжь Октябрьского'")
     assert row["reported_on"] == today and row["version"] == 2
     audit = [r["action"] for r in await stack.sql("SELECT action FROM audit WHERE action LIKE 'registry%' ORDER BY id")]
-    assert audit == ["registry_found", "registry_found", "registry_added", "registry_edited", "registry_report_sent"]
+    assert audit == ["registry_found", "registry_found", "registry_added", "registry_letter", "registry_edited",
+                     "registry_report_sent"]
 
 
 async def test_only_the_registry_keepers_open_the_form(desk: Stack) -> None:
@@ -192,8 +210,6 @@ def test_the_command_line_adds_lists_and_reports(database_url: str, tmp_path, mo
     assert "удалён 29.11.2026" in listing and "всего: 1" in listing
     letter = tmp_path / "letter.docx"
     assert cli_main([*base, "report", "--since", "2026-11-01", "--output", str(letter)]) == 0
-    from bot.registry.letter import text_of
-
     text = text_of(letter.read_bytes())
     assert "Молодёжь | https://max.ru/m | создан | 27.11.2026" in text and "удалён | 29.11.2026" in text
     assert cli_main([*base, "history", "1"]) == 0

@@ -77,7 +77,8 @@ async def test_a_stranger_made_administrator_raises_an_alert_until_settled(guard
     refused = await stack.press(card, "Это наш", user_id=MODERATOR)
     assert "безопасностью аккаунтов занимаются" in refused["text"]
     await stack.press(card, "Принято", user_id=COORDINATOR)
-    card = await stack.wait_card("Новый администратор", where=lambda c: "👀 Принято в работу: Ольга Котова" in c["text"])
+    card = await stack.wait_card("Новый администратор",
+                                 where=lambda c: "👀 Принято в работу: Ольга Котова" in c["text"])
     stack.vk.remove_manager(777001)  # the specialist removed the stranger in VK
     await check(stack)
     await stack.wait_card("Новый администратор", where=lambda c: "✅ исправлено" in c["text"])

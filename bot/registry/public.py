@@ -118,8 +118,9 @@ def meta_csv(snapshot: Snapshot, settings: RegistrySettings, *, base_url: str, t
         ["standardversion", STANDARD],
         ["identifier", settings.dataset_id],
         ["title", f"{TITLE} ({settings.organisation})"],
-        ["description", f"Официальные страницы {settings.organisation} и подведомственных организаций в социальных "
-                        "сетях и мессенджерах: площадка, ссылка, статус, даты создания и удаления"],
+        ["description", f"{settings.organisation}: официальные страницы органа местного самоуправления и "
+                        "подведомственных организаций в социальных сетях и мессенджерах — площадка, ссылка, статус, "
+                        "даты создания и удаления"],
         ["creator", settings.organisation],
         ["created", _stamp(snapshot.first, tz)],
         ["modified", _stamp(snapshot.modified, tz)],
@@ -147,16 +148,20 @@ main { max-width: 80rem; margin: 0 auto; }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 .5rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; }
 p { margin: .25rem 0 .75rem; max-width: 60rem; }
-table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+.scroll { overflow-x: auto; }
+.scroll:focus { outline: 3px solid #f5a300; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 caption { text-align: left; font-weight: 600; padding: .5rem 0; }
 th, td { border: 1px solid #b8bcc4; padding: .45rem .55rem; text-align: left; vertical-align: top; }
-th { background: #eef1f5; font-weight: 600; }
+th { background: #eef1f5; font-weight: 600; hyphens: auto; }
 td a { color: #0b4fa8; overflow-wrap: anywhere; }
+td.url { min-width: 14ch; }
 td a:focus { outline: 3px solid #f5a300; outline-offset: 1px; }
 tr.deleted td { color: #555; background: #f6f6f6; }
 .status-deleted { font-weight: 600; }
 .muted { color: #4a4a4a; font-size: .9rem; }
-@media (max-width: 56rem) {
+@media (max-width: 64rem) {
+  .scroll { overflow-x: visible; }
   table, thead, tbody, tr, th, td, caption { display: block; }
   thead tr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
   tr { border: 1px solid #b8bcc4; margin: 0 0 1rem; border-radius: 6px; overflow: hidden; }
@@ -189,7 +194,8 @@ def _td(column_key: str, title: str, row: PublicRow) -> str:
         inner = f'<time datetime="{value.isoformat()}">{_day(value)}</time>'
     else:
         inner = escape(str(value)) if value not in (None, "") else '<span aria-label="нет данных">—</span>'
-    return f'<td data-label="{escape(title)}">{inner}</td>'
+    css = ' class="url"' if column_key == "url" else ""
+    return f'<td{css} data-label="{escape(title)}">{inner}</td>'
 
 
 def _table(snapshot: Snapshot) -> str:
@@ -202,8 +208,10 @@ def _table(snapshot: Snapshot) -> str:
     if not rows:
         body = f'<tr><td colspan="{len(PUBLIC_COLUMNS)}">Реестр пока пуст.</td></tr>'
     caption = f"Официальные аккаунты: действуют — {active}, удалены или в архиве — {len(rows) - active}"
-    return (f"<table>\n<caption>{caption}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n"
-            "</table>")
+    # A wide screen scrolls the table inside its box (reachable by keyboard); a narrow one stacks its rows.
+    return ('<div class="scroll" role="region" aria-labelledby="registry-caption" tabindex="0">\n'
+            f'<table>\n<caption id="registry-caption">{caption}</caption>\n<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{body}\n</tbody>\n</table>\n</div>")
 
 
 def html_page(snapshot: Snapshot, settings: RegistrySettings, *, tz: ZoneInfo, embed: bool = False) -> str:
@@ -217,8 +225,9 @@ def html_page(snapshot: Snapshot, settings: RegistrySettings, *, tz: ZoneInfo, e
         files = (f'<a href="registry/{data_name(snapshot, tz)}">набор данных (CSV)</a>, '
                  f'<a href="registry/{structure_name()}">структура набора</a>, '
                  '<a href="registry/meta.csv">паспорт набора</a>, <a href="registry.json">JSON</a>')
-        content = (f"<h1>{TITLE}</h1>\n<p>Официальные страницы {organisation} и подведомственных организаций "
-                   "в социальных сетях и мессенджерах (Федеральный закон от 09.02.2009 № 8-ФЗ).</p>\n"
+        content = (f"<h1>{TITLE}</h1>\n<p>{organisation}: официальные страницы органа местного самоуправления и "
+                   "подведомственных организаций в социальных сетях и мессенджерах (Федеральный закон от 09.02.2009 "
+                   "№ 8-ФЗ).</p>\n"
                    f"{when}\n{_table(snapshot)}\n"
                    f'<section class="no-print" aria-labelledby="open-data">\n<h2 id="open-data">Открытые данные</h2>\n'
                    f"<p>Реестр в машиночитаемом виде: {files}.</p>\n<p>Условия использования: {LICENCE_RU} "

@@ -102,6 +102,7 @@ class WorkChatMethods(TelegramCore):
                 {
                     "message_id": item["message_id"],
                     "text": item["text"],
+                    "caption": item["caption"],
                     "html": item["html"],
                     "buttons": item["buttons"],
                     "edits": stored.edits,
