@@ -154,7 +154,7 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(loops)
     app.router.add_get("/healthz", health)
-    app.add_routes(webhooks.routes)
+    webhooks.install(app)
     app.add_routes(calendar.routes)
     registry.install(app)
     if config.telegram.mode == "webhook":

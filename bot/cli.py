@@ -140,7 +140,22 @@ def cmd_vk_setup(args: argparse.Namespace) -> int:
     if not communities:
         raise SystemExit(f"VK community {args.group_id} is not in the configuration")
 
+    stale: list[int] = []
+
+    async def rotated_away(db: Any) -> int:
+        from bot.security.rotation import digest, load
+
+        for community in communities:
+            held = await load(db, "vk", community.id)
+            if held.current and digest(community.settings.secret) not in held.current:
+                stale.append(community.id)
+        return len(stale)
+
     async def work() -> int:
+        if await _with_db(config, rotated_away):
+            print(f"VK_SECRET_{stale[0]} in the environment is an old secret (`gospablik vk rotate-secret` made a newer"
+                  " one): setting it up would undo the rotation. Put the newer value into the environment first.")
+            return 1
         vk = VkPlatform(config.accounts_of("vk"), config.networks["vk"])
         failed = 0
         try:
@@ -208,6 +223,97 @@ def cmd_registry(args: argparse.Namespace) -> int:
     return asyncio.run(_with_db(config, lambda db: commands.run(db, config, args)))
 
 
+def cmd_secrets_check(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.security.commands import secrets_report
+    from platforms.ok.config import SECRETS as OK_SECRETS
+    from platforms.telegram.config import SECRETS as TELEGRAM_SECRETS
+    from platforms.vk.config import SECRETS as VK_SECRETS
+
+    try:
+        config: Config | None = _config(args)
+    except ConfigError as exc:
+        print("The configuration has problems (leftovers cannot be told apart):\n  - " + "\n  - ".join(exc.problems))
+        config = None
+    text, status = secrets_report(os.environ, [*VK_SECRETS, *OK_SECRETS, *TELEGRAM_SECRETS], config)
+    print(text)
+    return status
+
+
+def _rotate(args: argparse.Namespace, network: str, variable: str, secret_of: Callable[[Any], str | None],
+            apply: Callable[[Config, Any, str], Awaitable[None]]) -> int:
+    """A webhook secret rotated for each chosen page: recorded, told to the network, the new value shown."""
+    import getpass
+
+    from bot.platform import PlatformError
+    from bot.security.commands import RotationRefused, hint, rotate, write_env
+
+    config = _config(args)
+    accounts = [a for a in config.accounts_of(network) if args.group_id in (None, a.id) and secret_of(a)]
+    if not accounts:
+        raise SystemExit(f"no {network} page with a webhook secret matches {args.group_id or 'the configuration'}")
+    grace = config.security.rotation_grace.total_seconds()
+    env_file = Path(args.env_file) if args.env_file else None
+
+    async def work(db: Any) -> int:
+        failed = 0
+        for account in accounts:
+            def tell(new: str, account: Any = account) -> Awaitable[None]:
+                return apply(config, account, new)
+
+            try:
+                new = await rotate(db, network=network, account_id=account.id, old=secret_of(account) or "",
+                                   grace_seconds=grace, actor=f"cli:{getpass.getuser()}", apply=tell)
+            except Exception as exc:  # refused here or by the network: nothing changed
+                if not isinstance(exc, RotationRefused | PlatformError | RuntimeError):
+                    raise
+                print(f"{account.id}: not rotated: {exc}")
+                failed += 1
+                continue
+            name = f"{variable}{account.id}"
+            if env_file:
+                write_env(env_file, name, new)
+            print(f"{account.id}: " + hint(name, new, grace, env_file))
+        return 1 if failed else 0
+
+    return asyncio.run(_with_db(config, work))
+
+
+def cmd_vk_rotate_secret(args: argparse.Namespace) -> int:
+    async def apply(config: Config, account: Any, new: str) -> None:
+        from platforms.vk import VkPlatform
+        from platforms.vk.setup import setup_callback
+
+        vk = VkPlatform(config.accounts_of("vk"), config.networks["vk"])
+        try:
+            result = await setup_callback(vk, group_id=account.id, url=f"{config.public_url}/webhooks/vk/{account.id}",
+                                          secret=new, api_version=config.networks["vk"].api_version)
+        finally:
+            await vk.close()
+        if result.status != "ok":
+            raise RuntimeError(f"VK could not confirm the address with the new secret (status {result.status})")
+
+    return _rotate(args, "vk", "VK_SECRET_", lambda a: a.settings.secret, apply)
+
+
+def cmd_ok_rotate_secret(args: argparse.Namespace) -> int:
+    async def apply(config: Config, account: Any, new: str) -> None:
+        import dataclasses
+
+        from platforms.ok import OkPlatform
+        from platforms.ok.setup import setup_webhook
+
+        ok = OkPlatform(config.accounts_of("ok"), config.networks["ok"])
+        renewed = dataclasses.replace(account, settings=dataclasses.replace(account.settings, webhook_secret=new))
+        try:  # subscribes the new address and removes our old one; the old path works until the grace ends
+            await setup_webhook(ok.client, renewed, public_url=config.public_url or "")
+        finally:
+            await ok.close()
+
+    return _rotate(args, "ok", "OK_WEBHOOK_SECRET_", lambda a: a.settings.webhook_secret, apply)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -256,6 +362,17 @@ def parser() -> argparse.ArgumentParser:
     oksetup.add_argument("--group-id", type=int, help="only this group (default: all)")
     oksetup.add_argument("--prune", action="store_true", help="also remove subscriptions to other addresses")
     oksetup.set_defaults(func=cmd_ok_setup)
+    for net, command in ((vk, cmd_vk_rotate_secret), (okp, cmd_ok_rotate_secret)):
+        rotate = net.add_parser("rotate-secret", help="a new webhook secret, told to the network; the old one is "
+                                                      "accepted for [security] rotation_grace_hours (default 24)")
+        rotate.add_argument("--group-id", type=int, help="only this page (default: all)")
+        rotate.add_argument("--env-file", help="also write the new value into this env file (e.g. deploy/.env)")
+        rotate.set_defaults(func=command)
+
+    secrets_parser = sub.add_parser("secrets", help="the secrets in the environment").add_subparsers(
+        dest="secrets_command", required=True)
+    secrets_parser.add_parser("check", help="weak or reused secrets, values of the wrong kind, leftovers").set_defaults(
+        func=cmd_secrets_check)
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     export = audit.add_parser("export", help="write the audit trail out")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.domain import Item, KindSpec, NetworkEvent
+from bot.security.rotation import NO_ROTATION, SecretRotation
 
 if TYPE_CHECKING:
     from bot.config import Account
@@ -70,6 +71,7 @@ class InboundCall:
     headers: Mapping[str, str]
     peer: str | None  # the TCP peer's address
     payload: dict[str, Any]
+    rotation: SecretRotation = NO_ROTATION  # a webhook secret being rotated: the platform's check accepts both
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,12 @@ class Platform(Protocol):
 
     def profile_url(self, author_id: int) -> str: ...
 
+    def webhook_secret(self, account: Account) -> str | None:
+        """The configured secret the network proves itself with (what `gospablik … rotate-secret` changes)."""
+        ...
+
     def check_path(self, account: Account, path_rest: str, headers: Mapping[str, str],
-                   peer: str | None) -> Respond | None:
+                   peer: str | None, rotation: SecretRotation = NO_ROTATION) -> Respond | None:
         """A refusal before the body is read (a wrong path secret, a foreign address), or None."""
         ...
 

@@ -16,11 +16,18 @@ from aiohttp import web
 
 from bot.db import DatabaseUnavailable
 from bot.moderation import inbox
-from bot.platform import InboundCall, Respond
+from bot.platform import NO_ROTATION, InboundCall, Respond
+from bot.security.rotation import RotationCache
 from handlers.context import SERVICES
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+ROTATIONS = web.AppKey("rotations", RotationCache)
+
+
+def install(app: web.Application) -> None:
+    app[ROTATIONS] = RotationCache()
+    app.add_routes(routes)
 
 
 def _refuse(status: int, reason: str) -> web.Response:
@@ -62,7 +69,12 @@ class Webhook(web.View):
         account = services.account(network, account_id) if platform else None
         if platform is None or account is None:
             return _refuse(404, "unknown community or group")
-        refusal = platform.check_path(account, request.match_info.get("rest", ""), request.headers, request.remote)
+        try:
+            rotation = await request.app[ROTATIONS].get(services.db, network, account_id)
+        except DatabaseUnavailable:
+            rotation = NO_ROTATION  # the configured secret still works; the event waits for storage below
+        refusal = platform.check_path(account, request.match_info.get("rest", ""), request.headers, request.remote,
+                                      rotation)
         if refusal is not None:
             return _refuse(refusal.status, refusal.text)
         body = await _read_body(request, services.config.max_body_bytes)
@@ -75,7 +87,7 @@ class Webhook(web.View):
         if not isinstance(payload, dict):
             return _refuse(400, "expected a JSON object")
         outcome = await platform.inbound(InboundCall(account, request.match_info.get("rest", ""), request.headers,
-                                                     request.remote, payload))
+                                                     request.remote, payload, rotation))
         if isinstance(outcome, Respond):
             if outcome.status == 200:
                 return web.Response(text=outcome.text, content_type="text/plain")

@@ -11,6 +11,8 @@ from bot.db import DatabaseUnavailable
 from bot.platform import PlatformError
 from bot.registry.desk import remind
 from bot.security.check import run as run_security_check
+from bot.security.rotation import NO_ROTATION, digest
+from bot.security.rotation import load as load_rotation
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,17 @@ async def refresh_inbound(services: Services) -> int:
     for account in services.config.accounts:
         platform = services.platforms.get(account.network)
         if platform is None:
+            continue
+        try:
+            rotated = await load_rotation(services.db, account.network, account.id)
+        except DatabaseUnavailable:
+            rotated = NO_ROTATION
+        configured = platform.webhook_secret(account)
+        if configured and rotated.current and digest(configured) not in rotated.current:
+            # The secret was rotated and the environment still holds the old one: re-asserting the subscription
+            # with it would undo the rotation.
+            log.warning("%s %s: the webhook secret was rotated; put the new value into the environment and restart"
+                        " (the subscription is not renewed until then)", account.network, account.id)
             continue
         try:
             await platform.refresh_inbound(account, services.config.public_url)

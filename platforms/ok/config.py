@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Account, Reader
+from bot.security.secrets import SecretSpec
 
 NETWORK = "ok"
+# The environment's OK variables, for `gospablik secrets check`.
+SECRETS = (
+    SecretSpec("OK_APP_SECRET", "OK application secret key", chosen=False),
+    SecretSpec("OK_ACCESS_TOKEN_", "OK administrator's token", chosen=False, per_account=True),
+    SecretSpec("OK_GROUP_TOKEN_", "OK group Bot API key", chosen=False, shape=re.compile(r"tkn[A-Za-z0-9_:.-]{8,}"),
+               per_account=True),
+    SecretSpec("OK_WEBHOOK_SECRET_", "OK webhook path secret", chosen=True, per_account=True),
+)
 API_URL = "https://api.ok.ru/"
 # OK's documented source addresses of Bot API webhooks (ok.md §1.5).
 DOCUMENTED_RANGES = ("217.20.145.192/28", "217.20.151.160/28", "217.20.153.48/28")

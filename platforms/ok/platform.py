@@ -14,6 +14,7 @@ from typing import Any
 from bot.config import Account
 from bot.domain import Item, KindSpec, NetworkEvent
 from bot.platform import (
+    NO_ROTATION,
     Credential,
     InboundCall,
     InboundOutcome,
@@ -23,6 +24,7 @@ from bot.platform import (
     Post,
     Published,
     Respond,
+    SecretRotation,
 )
 from platforms.ok import access, publish
 from platforms.ok.client import SOURCE, OkClient
@@ -64,9 +66,12 @@ class OkPlatform:
         return group
 
     # --- inbound
+    def webhook_secret(self, account: Account) -> str | None:
+        return self._group(account.id).webhook_secret
+
     def check_path(self, account: Account, path_rest: str, headers: Mapping[str, str],
-                   peer: str | None) -> Respond | None:
-        return check_path(self.settings, account, path_rest, headers, peer)
+                   peer: str | None, rotation: SecretRotation = NO_ROTATION) -> Respond | None:
+        return check_path(self.settings, account, path_rest, headers, peer, rotation)
 
     async def inbound(self, call: InboundCall) -> InboundOutcome:
         return read_webhook(call)

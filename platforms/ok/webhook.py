@@ -10,14 +10,13 @@ acknowledged; everything else happens later.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import ipaddress
 import json
 import logging
 from collections.abc import Mapping
 
 from bot.config import Account
-from bot.platform import InboundCall, InboundOutcome, Respond, Store
+from bot.platform import NO_ROTATION, InboundCall, InboundOutcome, Respond, SecretRotation, Store
 from platforms.ok.config import Network, OkGroup, OkSettings
 from platforms.ok.parse import MESSAGE
 
@@ -47,9 +46,9 @@ def caller(peer: str | None, headers: Mapping[str, str], trusted: tuple[Network,
 
 
 def check_path(settings: OkSettings, account: Account, rest: str, headers: Mapping[str, str],
-               peer: str | None) -> Respond | None:
+               peer: str | None, rotation: SecretRotation = NO_ROTATION) -> Respond | None:
     group: OkGroup = account.settings
-    if not group.webhook_secret or not hmac.compare_digest(rest.encode(), group.webhook_secret.encode()):
+    if not group.webhook_secret or not rotation.matches(rest, group.webhook_secret):
         return NOT_FOUND
     if settings.ip_allowlist:
         address = caller(peer, headers, settings.trusted_proxies)

@@ -25,6 +25,7 @@ from aiogram.types import BufferedInputFile, InputMediaPhoto, InputPollOption
 from bot.config import Account
 from bot.domain import Ignored, Item, KindSpec, NetworkEvent
 from bot.platform import (
+    NO_ROTATION,
     Credential,
     InboundCall,
     InboundOutcome,
@@ -35,6 +36,7 @@ from bot.platform import (
     Post,
     Published,
     Respond,
+    SecretRotation,
 )
 from platforms.telegram.config import NETWORK, TelegramChannel
 
@@ -95,8 +97,11 @@ class TelegramChannelPlatform:
     def profile_url(self, author_id: int) -> str:
         return f"tg://user?id={author_id}"
 
+    def webhook_secret(self, account: Account) -> str | None:
+        return None  # the channel pushes nothing to us
+
     def check_path(self, account: Account, path_rest: str, headers: Mapping[str, str],
-                   peer: str | None) -> Respond | None:
+                   peer: str | None, rotation: SecretRotation = NO_ROTATION) -> Respond | None:
         return NOT_HERE
 
     async def inbound(self, call: InboundCall) -> InboundOutcome:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Account, Reader
+from bot.security.secrets import SecretSpec
 
 NETWORK = "telegram"
+# The environment's Telegram variables (the work chat's bot), for `gospablik secrets check`.
+SECRETS = (
+    SecretSpec("TELEGRAM_BOT_TOKEN", "Telegram bot token", chosen=False,
+               shape=re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")),
+    SecretSpec("TELEGRAM_WEBHOOK_SECRET", "Telegram webhook secret", chosen=True),
+)
 
 
 @dataclass(frozen=True)

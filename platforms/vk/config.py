@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.config import Account, Reader
+from bot.security.secrets import SecretSpec
 
 NETWORK = "vk"
+_TOKEN = re.compile(r"vk1\.a\.[A-Za-z0-9_-]{10,}|[0-9a-f]{85}")
+# The environment's VK variables, for `gospablik secrets check`.
+SECRETS = (
+    SecretSpec("VK_SECRET_", "VK Callback secret", chosen=True, per_account=True),
+    SecretSpec("VK_GROUP_TOKEN_", "VK community token", chosen=False, shape=_TOKEN, per_account=True),
+    SecretSpec("VK_USER_TOKEN_", "VK administrator's user token", chosen=False, shape=_TOKEN, per_account=True),
+)
 API_URL = "https://api.vk.ru/method/"
 API_VERSION = "5.199"
 MAX_BAN_DAYS = 365  # groups.ban takes an end date at most a year ahead

@@ -9,10 +9,21 @@ from typing import Any
 
 from bot.config import Account
 from bot.domain import Capability, Item, KindSpec, NetworkEvent
-from bot.platform import Credential, InboundCall, InboundOutcome, Manager, PlatformError, Post, Published, Respond
+from bot.platform import (
+    NO_ROTATION,
+    Credential,
+    InboundCall,
+    InboundOutcome,
+    Manager,
+    PlatformError,
+    Post,
+    Published,
+    Respond,
+    SecretRotation,
+)
 from platforms.vk import access, publish
 from platforms.vk.client import SOURCE, VkApi
-from platforms.vk.config import NETWORK, VkSettings
+from platforms.vk.config import NETWORK, VkCommunity, VkSettings
 from platforms.vk.kinds import BAN_TERMS, KINDS, WORDS
 from platforms.vk.parse import parse_event
 from platforms.vk.webhook import read_callback
@@ -49,8 +60,12 @@ class VkPlatform:
         return f"https://vk.com/id{author_id}" if author_id > 0 else f"https://vk.com/club{-author_id}"
 
     # --- inbound
+    def webhook_secret(self, account: Account) -> str | None:
+        community: VkCommunity = account.settings
+        return community.secret
+
     def check_path(self, account: Account, path_rest: str, headers: Mapping[str, str],
-                   peer: str | None) -> Respond | None:
+                   peer: str | None, rotation: SecretRotation = NO_ROTATION) -> Respond | None:
         return Respond(404, "unknown community") if path_rest else None
 
     async def inbound(self, call: InboundCall) -> InboundOutcome:

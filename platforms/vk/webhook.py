@@ -6,7 +6,6 @@ only HTTP 200 with the body `ok` as delivered and retries otherwise (for about t
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -26,7 +25,7 @@ async def read_callback(call: InboundCall, confirmation_code: Callable[[int], Aw
     if payload.get("group_id") != group_id:
         return Respond(400, "group_id does not match the address")
     secret = payload.get("secret")
-    if not isinstance(secret, str) or not hmac.compare_digest(secret.encode(), community.secret.encode()):
+    if not isinstance(secret, str) or not call.rotation.matches(secret, community.secret):
         log.warning("vk callback for %s: wrong secret (type %s)", group_id, event_type)
         return Respond(403, "wrong secret")
     if event_type == "confirmation":
