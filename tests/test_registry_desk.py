@@ -214,3 +214,29 @@ def test_the_command_line_adds_lists_and_reports(database_url: str, tmp_path, mo
     assert "Молодёжь | https://max.ru/m | создан | 27.11.2026" in text and "удалён | 29.11.2026" in text
     assert cli_main([*base, "history", "1"]) == 0
     assert "added" in capsys.readouterr().out
+
+
+async def test_a_due_report_is_reminded_once_as_a_reply_to_its_card(desk: Stack) -> None:
+    from datetime import timedelta
+
+    from bot.registry import desk as registry_desk
+    from bot.registry import store
+    from handlers.context import SERVICES
+
+    stack = desk
+    assert stack.service is not None
+    services = stack.service.app[SERVICES]
+    today = datetime.now(stack.config.tz).date()
+    async with services.db.transaction() as conn:
+        await store.add(conn, {"unit": "МКУ", "network": "MAX", "kind": "канал", "name": "Канал МКУ",
+                               "url": "https://max.ru/mku", "created_on": today - timedelta(days=9)},
+                        actor=store.Actor("test"), clock=registry_desk.clock(stack.config))
+    card = await stack.wait_card("📮 Сообщение в комитет", where=lambda c: "остался 1 день" in c["text"])
+    assert await registry_desk.remind(services) == 0, "a report that starts inside a window is its own news"
+    await stack.sql("UPDATE registry_reports SET due_on = $1", today)  # the next morning, as it were
+    assert await registry_desk.remind(services) == 1
+    reminder = await stack.wait_card("⏰ Напоминание")
+    assert reminder["reply_to_message_id"] == card["message_id"]
+    assert "о создании аккаунта «Канал МКУ» нужно направить до" in reminder["text"] and "срок сегодня" in reminder["text"]
+    await stack.wait_card("📮 Сообщение в комитет", where=lambda c: "срок сегодня" in c["text"])
+    assert await registry_desk.remind(services) == 0
