@@ -22,7 +22,7 @@ check-config: $(STAMP)
 	$(BIN)/gospablik check-config
 
 test: $(STAMP)  ## three parallel workers (ARGS="-n 0" for one), each on its own embedded PostgreSQL
-	$(BIN)/python -m pytest -q -n 3 $(ARGS)
+	$(BIN)/python -m pytest -q -rs -n 3 $(ARGS)
 
 lint: $(STAMP)  ## ruff, and mypy over the service's packages
 	$(BIN)/ruff check .

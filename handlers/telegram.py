@@ -21,7 +21,7 @@ from bot.domain import Permission
 from bot.publishing import authoring, plan, templates
 from bot.registry import form as registry_form
 from bot.registry.desk import registry_url
-from bot.security.subject import open_security_card
+from bot.security.subject import check_later, open_security_card
 from bot.services import Services
 from bot.workchat import replies
 from bot.workchat.chat import BUTTON_PREFIX, WorkChatError
@@ -126,6 +126,7 @@ def build_router() -> Router:
         command, args = _command(message.text)
         user = message.from_user
         text: str | None
+        later: list = []
         try:
             async with services.db.transaction() as conn:
                 member = await staff.lookup(conn, services.config, user.id)
@@ -152,6 +153,7 @@ def build_router() -> Router:
                         text = "Извините, безопасностью аккаунтов занимаются администраторы и координаторы Госпаблика."
                     else:
                         await open_security_card(conn, user_id=user.id, chat_id=message.chat.id)
+                        later.append(check_later(services))  # the card shows a fresh check in a moment
                         text = None
                 else:
                     return
@@ -159,6 +161,8 @@ def build_router() -> Router:
             log.error("command from %s: database unavailable: %s", user.id, exc)
             text = "Сервис временно недоступен. Пожалуйста, повторите через минуту."
         services.cards_ready.set()
+        for task in later:
+            await task()
         if text:
             await say(services, message, text)
 

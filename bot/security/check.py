@@ -20,7 +20,7 @@ from bot.registry.model import from_row
 from bot.security import alerts
 from bot.security.alerts import AlertKind
 from bot.security.roster import compare
-from bot.workchat.outbox import touch
+from bot.workchat.outbox import open_card, touch
 
 if TYPE_CHECKING:
     from bot.config import Account
@@ -86,9 +86,12 @@ async def run(services: Services) -> Outcome:
         for account in config.accounts:
             if scope(account) in outcome.rosters:
                 await _roster(conn, services, account, outcome.rosters[scope(account)], outcome)
+        # The daily report is one card, kept up to date (opened by the first check, or again if it was closed).
+        if not await conn.fetchval("SELECT 1 FROM security_cards WHERE started_by = 0 AND step <> 'closed'"):
+            card_id = await conn.fetchval("INSERT INTO security_cards (started_by) VALUES (0) RETURNING id")
+            await open_card(conn, CARD_KIND, card_id, chat_id=config.telegram.work_chat_id)
         cards = [r["id"] for r in await conn.fetch("SELECT id FROM security_cards WHERE step <> 'closed'")]
-        if cards:
-            await touch(conn, CARD_KIND, cards)
+        await touch(conn, CARD_KIND, cards)
     services.cards_ready.set()
     if outcome.raised:
         log.warning("security check: %d new alert(s)", outcome.raised)
