@@ -34,6 +34,7 @@ eval: $(STAMP)  ## classifier quality on the shared data sets and our own labell
 bench: $(STAMP)  ## speed and memory, printed, never asserted
 	$(BIN)/python -m bench.bench_classifier
 	$(BIN)/python -m bench.bench_ingest
+	$(BIN)/python -m bench.bench_registry
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
