@@ -155,6 +155,16 @@ class Manager:
     name: str = ""
 
 
+def with_names(found: list[Manager], names: Mapping[int, str]) -> list[Manager]:
+    """Managers named by the names the network gave for their numeric ids."""
+    return [Manager(m.user_id, m.role, m.name or (names.get(int(m.user_id), "") if m.user_id.isdigit() else ""))
+            for m in found]
+
+
+def numeric_ids(found: list[Manager]) -> list[int]:
+    return [int(m.user_id) for m in found if m.user_id.isdigit()]
+
+
 @dataclass(frozen=True)
 class PollStep:
     """Events found by one step of a poll and the cursor to store with them, in one transaction."""

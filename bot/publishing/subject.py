@@ -17,7 +17,7 @@ from bot.publishing.model import PublicationStatus, Target
 from bot.publishing.publisher import settle
 from bot.publishing.submit import page_name
 from bot.workchat.press import REFUSED
-from bot.workchat.subjects import Answer, Drawing, PressContext
+from bot.workchat.subjects import Answer, Drawing, PressContext, StandaloneCards
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -96,7 +96,7 @@ class DraftSubjects:
         return await decisions.reply(self.services, subject_id, staff=staff, actor=actor, text=text, later=later)
 
 
-class PublicationSubjects:
+class PublicationSubjects(StandaloneCards):
     kind = "publication"
 
     def __init__(self, services: Services) -> None:
@@ -115,9 +115,6 @@ class PublicationSubjects:
                           resolved_by=resolved)
         return Drawing(card, {pub.id: pub.decision_seq})
 
-    async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:
-        return await self.draw(conn, subject_ids[0], limit=limit)
-
     def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
         return None if staff is not None and staff.can(Permission.APPROVE) else NOT_COORDINATOR
 
@@ -134,10 +131,3 @@ class PublicationSubjects:
             self.services.publications_ready.set()
         return Answer({"retry": "Публикуем снова.", "was_published": "Отмечено как опубликованное.",
                        "give_up": "Публикация на этой странице отменена."}[how])
-
-    async def perform(self, action: asyncpg.Record) -> None:
-        return None
-
-    async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
-                    user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:
-        return None

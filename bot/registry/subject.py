@@ -19,7 +19,7 @@ from bot.registry.cards import report_card
 from bot.registry.reports import ReportStatus
 from bot.registry.values import BadValue, parse_date
 from bot.workchat.chat import WorkChatError
-from bot.workchat.subjects import Answer, Drawing, PressContext
+from bot.workchat.subjects import Answer, Drawing, PressContext, StandaloneCards
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -50,7 +50,7 @@ def parse_sent(text: str, *, today: date) -> tuple[date, str | None]:
     return day, number
 
 
-class ReportSubjects:
+class ReportSubjects(StandaloneCards):
     kind = reports.KIND
 
     def __init__(self, services: Services) -> None:
@@ -60,9 +60,6 @@ class ReportSubjects:
         report = await reports.load(conn, subject_id)
         assert report is not None
         return Drawing(report_card(report, today=desk.today(self.services.config)), {report.id: report.decision_seq})
-
-    async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:
-        return await self.draw(conn, subject_ids[0], limit=limit)
 
     def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
         return allowed(staff)
@@ -99,9 +96,6 @@ class ReportSubjects:
             return Answer("Хорошо.")
         return LOST
 
-    async def perform(self, action: asyncpg.Record) -> None:
-        return None
-
     async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
                     user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:
         if staff is None or not staff.can(Permission.REGISTRY):
@@ -126,7 +120,7 @@ class ReportSubjects:
         return None
 
 
-class FormSubjects:
+class FormSubjects(StandaloneCards):
     kind = form.KIND
 
     def __init__(self, services: Services) -> None:
@@ -143,17 +137,11 @@ class FormSubjects:
         card = await form.draw(conn, state, config=self.services.config, networks=self.networks(), limit=limit)
         return Drawing(card, {state.id: state.decision_seq})
 
-    async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:
-        return await self.draw(conn, subject_ids[0], limit=limit)
-
     def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
         return allowed(staff)
 
     async def press(self, conn: asyncpg.Connection, press: PressContext) -> Answer:
         return await form.press(conn, press, config=self.services.config)
-
-    async def perform(self, action: asyncpg.Record) -> None:
-        return None
 
     async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
                     user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:

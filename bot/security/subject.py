@@ -23,7 +23,7 @@ from bot.security.alerts import AlertKind
 from bot.security.check import CARD_KIND, run
 from bot.workchat.model import Button, Card, Lines, bold, italic, plain
 from bot.workchat.outbox import open_card, touch
-from bot.workchat.subjects import Answer, Drawing, PressContext
+from bot.workchat.subjects import Answer, Drawing, PressContext, StandaloneCards
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -57,7 +57,7 @@ def _done(task: asyncio.Task) -> None:
         log.error("security check failed: %s", task.exception())
 
 
-class AlertSubjects:
+class AlertSubjects(StandaloneCards):
     kind = alerts.KIND
 
     def __init__(self, services: Services) -> None:
@@ -67,9 +67,6 @@ class AlertSubjects:
         alert = await alerts.load(conn, subject_id)
         assert alert is not None
         return Drawing(cards.alert_card(alert, tz=self.services.config.tz), {alert.id: alert.decision_seq})
-
-    async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:
-        return await self.draw(conn, subject_ids[0], limit=limit)
 
     def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
         return allowed(staff)
@@ -112,15 +109,7 @@ class AlertSubjects:
         await alerts.resolve(conn, alert.id, how="accepted_all" if everyone else "accepted", by=press.staff.name)
         return "Список доступа в реестре обновлён."
 
-    async def perform(self, action: asyncpg.Record) -> None:
-        return None
-
-    async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
-                    user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:
-        return None
-
-
-class SecurityCardSubjects:
+class SecurityCardSubjects(StandaloneCards):
     """The `/security` card: home (what was checked, what was done), pick an account, pick an item."""
 
     kind = CARD_KIND
@@ -174,9 +163,6 @@ class SecurityCardSubjects:
             lines.blank().line(plain(f"Открытых тревог: {len(open_alerts)}"))
         return Card(lines.text(), cards.home_buttons())
 
-    async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:
-        return await self.draw(conn, subject_ids[0], limit=limit)
-
     def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
         return allowed(staff)
 
@@ -211,9 +197,6 @@ class SecurityCardSubjects:
                            " decision_seq = decision_seq + 1 WHERE id = $1", row["id"], step, account_id, item, note)
         await touch(conn, CARD_KIND, [row["id"]])
         return Answer(answer)
-
-    async def perform(self, action: asyncpg.Record) -> None:
-        return None
 
     async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
                     user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:

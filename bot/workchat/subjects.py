@@ -64,3 +64,21 @@ class SubjectType(Protocol):
                     user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:
         """A person answered the subject's card with a text; None, or a polite explanation for the chat."""
         ...
+
+
+class StandaloneCards:
+    """What most subjects share: a card of its own (never in a digest), no queued network action, no meaning in a
+    text answer. A subject overrides what it does differently."""
+
+    async def draw(self, conn: asyncpg.Connection, subject_id: int, *, limit: int) -> Drawing:
+        raise NotImplementedError
+
+    async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:
+        return await self.draw(conn, subject_ids[0], limit=limit)
+
+    async def perform(self, action: asyncpg.Record) -> None:
+        return None
+
+    async def reply(self, subject_id: int, *, card: asyncpg.Record, staff: StaffMember | None, actor: str,
+                    user_name: str, text: str, later: list[Callable[[], Awaitable[object]]]) -> str | None:
+        return None

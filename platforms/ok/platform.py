@@ -25,6 +25,8 @@ from bot.platform import (
     Published,
     Respond,
     SecretRotation,
+    numeric_ids,
+    with_names,
 )
 from platforms.ok import access, publish
 from platforms.ok.client import SOURCE, OkClient
@@ -152,9 +154,7 @@ class OkPlatform:
 
     async def administrators(self, account: Account) -> list[Manager] | None:
         found = await access.managers(self.client, account)
-        names = await self.names(account.id, [int(m.user_id) for m in found if m.user_id.isdigit()])
-        return [Manager(m.user_id, m.role, names.get(int(m.user_id), "") if m.user_id.isdigit() else "")
-                for m in found]
+        return with_names(found, await self.names(account.id, numeric_ids(found)))
 
     async def restore(self, item: Item) -> None:
         raise PlatformError(WORDS.cannot_ru["restore"])

@@ -20,6 +20,8 @@ from bot.platform import (
     Published,
     Respond,
     SecretRotation,
+    numeric_ids,
+    with_names,
 )
 from platforms.vk import access, publish
 from platforms.vk.client import SOURCE, VkApi
@@ -170,9 +172,7 @@ class VkPlatform:
 
     async def administrators(self, account: Account) -> list[Manager] | None:
         found = await access.managers(self.api, account)
-        names = await self.names(account.id, [int(m.user_id) for m in found if m.user_id.isdigit()])
-        return [Manager(m.user_id, m.role, names.get(int(m.user_id), "") if m.user_id.isdigit() else "")
-                for m in found]
+        return with_names(found, await self.names(account.id, numeric_ids(found)))
 
     async def confirmation_code(self, group_id: int) -> str:
         """VK's current confirmation string for servers set up through the API; asked each time, since VK
