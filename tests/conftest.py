@@ -376,6 +376,22 @@ class Stack:
         return await self.tg.press(chat_id=WORK_CHAT, message_id=card["message_id"], callback_data=data,
                                    user_id=user_id)
 
+    async def settled(self, *, timeout: float = 20) -> None:
+        """Waits until every queue is drained — events processed, actions finished, publications due none, every
+        card in the chat as last drawn — so that a "nothing doubled" check looks at the end state, not at a guess."""
+        deadline = time.monotonic() + timeout
+        while True:
+            [row] = await self.sql(
+                "SELECT (SELECT count(*) FROM events WHERE status = 'new')"
+                " + (SELECT count(*) FROM actions WHERE status = 'pending')"
+                " + (SELECT count(*) FROM cards WHERE sent_revision < revision OR sending_until > now())"
+                " + (SELECT count(*) FROM publications WHERE status = 'scheduled' AND due_at <= now()) AS busy")
+            if row["busy"] == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the queues did not drain in {timeout} s ({row['busy']} rows busy)")
+            await asyncio.sleep(0.05)
+
     async def wait_for(self, predicate: Callable[[], bool], *, timeout: float = 15, what: str = "a condition") -> None:
         deadline = time.monotonic() + timeout
         while not predicate():

@@ -34,8 +34,10 @@ async def test_a_flood_becomes_a_digest_with_working_buttons(stack: Stack) -> No
 
     # Restore the deleted one straight from the digest.
     await stack.press(digest, "♻️ 2")
-    digest = await stack.wait_card("Поток обращений", where=lambda c: "восстановлено" not in c["text"]
-                                   and "удалено (Мария Захарова)" not in c["text"])
+    # Restored, item 2 is kept: its line says so instead of the deletion, and it can be restored no more.
+    digest = await stack.wait_card("Поток обращений", where=lambda c: "номер 1» — ✅ оставлено (Мария Захарова)"
+                                   in c["text"])
+    assert "удалено (Мария Захарова)" not in digest["text"] and "♻️ 2" not in labels(digest)
     restores = [c for c in stack.vk.calls if c["method"] == "wall.restoreComment"]
     assert [c["params"]["comment_id"] for c in restores] == ["101"]
 

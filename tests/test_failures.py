@@ -75,7 +75,7 @@ async def test_telegram_429_is_retried_and_no_card_is_lost_or_doubled(stack: Sta
         await stack.event("wall_reply_new", wall_comment(30 + number, f"Карточка номер {number}"))
     for number in range(3):
         await stack.wait_card(f"Карточка номер {number}", timeout=20)
-    await asyncio.sleep(0.5)
+    await stack.settled()
     texts = [c["text"] for c in stack.cards()]
     assert len(texts) == 3
     for number in range(3):
@@ -124,7 +124,7 @@ async def test_service_killed_and_restarted_loses_nothing_and_doubles_nothing(st
     for text in ["Принято до падения 0", "Принято до падения 1", "Принято до падения 2", "Пока сервис лежит"]:
         await stack.wait_card(text, timeout=20)
     await stack.wait_card("До перезапуска", where=lambda c: "Удалено —" in c["text"], timeout=20)
-    await asyncio.sleep(0.5)
+    await stack.settled()
     texts = [c["text"] for c in stack.cards()]
     assert len(texts) == 5, texts
     assert len(vk_calls(stack, "wall.deleteComment")) == 1

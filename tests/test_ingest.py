@@ -72,7 +72,7 @@ async def test_duplicates_are_stored_once_and_make_one_card(stack: Stack) -> Non
     second = await stack.event("wall_reply_new", obj, event_id="a" * 40)
     assert first["body"] == second["body"] == "ok"
     await stack.wait_card("Повторная доставка")
-    await asyncio.sleep(0.5)
+    await stack.settled()
     events = await stored_events(stack)
     assert len(events) == 1 and events[0]["deliveries"] == 2
     assert "secret" not in events[0]["payload"], "the secret is never stored"

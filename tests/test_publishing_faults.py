@@ -3,7 +3,6 @@ down at the post's time. Exactly once per page, and a person decides whatever th
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,7 +118,7 @@ async def test_a_post_missed_while_the_service_was_down(desk: Stack) -> None:
     alert = await stack.wait_card("Публикация пропущена")
     assert "Отключение воды" in alert["text"]
     await stack.press(alert, "Отменить", user_id=COORDINATOR)
-    await asyncio.sleep(0.5)
+    await stack.settled()
     assert len(stack.vk.calls_of("wall.post")) == 1
     [row] = await stack.sql("SELECT status FROM publications WHERE draft_id = $1", second)
     assert row["status"] == "cancelled"
