@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.config import Config
@@ -35,6 +34,7 @@ from bot.workchat.outbox import Outbox
 from handlers import calendar, registry, webhooks
 from handlers import telegram as telegram_handlers
 from handlers.context import SERVICES
+from handlers.telegram_webhook import WorkChatWebhook
 from platforms.ok.platform import OkPlatform
 from platforms.telegram import TelegramWorkChat
 from platforms.telegram import make_bot as make_telegram_bot
@@ -158,8 +158,8 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
     app.add_routes(calendar.routes)
     registry.install(app)
     if config.telegram.mode == "webhook":
-        SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=config.telegram.webhook_secret,
-                             handle_in_background=True).register(app, path=TELEGRAM_WEBHOOK_PATH)
+        WorkChatWebhook(dispatcher=dispatcher, bot=bot, secret_token=config.telegram.webhook_secret,
+                        handle_in_background=True).register(app, path=TELEGRAM_WEBHOOK_PATH)
     return app
 
 

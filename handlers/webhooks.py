@@ -9,11 +9,11 @@ outage is a 503 so that the network retries instead of the event being acknowled
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
 
+from bot import jsonsafe
 from bot.db import DatabaseUnavailable
 from bot.moderation import inbox
 from bot.platform import NO_ROTATION, InboundCall, Respond
@@ -22,6 +22,7 @@ from handlers.context import SERVICES
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+REPAIRED = "_repaired"  # the stored payload's record of replaced values
 ROTATIONS = web.AppKey("rotations", RotationCache)
 
 
@@ -81,8 +82,10 @@ class Webhook(web.View):
         if body is None:
             return _refuse(413, "body too large")
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            payload, repaired = jsonsafe.loads(body)
+        except jsonsafe.TooDeep:
+            return _refuse(400, "JSON nested too deep")
+        except ValueError:  # not JSON, or not UTF-8
             return _refuse(400, "malformed JSON")
         if not isinstance(payload, dict):
             return _refuse(400, "expected a JSON object")
@@ -92,10 +95,16 @@ class Webhook(web.View):
             if outcome.status == 200:
                 return web.Response(text=outcome.text, content_type="text/plain")
             return _refuse(outcome.status, outcome.text)
+        stored = outcome.payload
+        if repaired:
+            # What PostgreSQL could not keep as sent, kept beside it as JSON escapes (never the secret).
+            stored = {**stored, REPAIRED: [r for r in repaired if r["path"] != "secret"]}
+            log.warning("%s event %s: %d value(s) PostgreSQL cannot store were replaced (U+0000, lone surrogates, "
+                        "NaN); the originals are kept in %s", network, outcome.event_id, len(repaired), REPAIRED)
         try:
             accepted = await inbox.accept(services.db, network=network, account_id=account_id,
                                           event_id=outcome.event_id, event_type=outcome.event_type,
-                                          payload=outcome.payload)
+                                          payload=stored)
         except DatabaseUnavailable as exc:
             log.error("%s webhook for %s: database unavailable, asking to retry: %s", network, account_id, exc)
             return web.Response(status=503, text="storage unavailable, retry later", headers={"Retry-After": "10"})

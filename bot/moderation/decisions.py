@@ -45,8 +45,17 @@ def reply_hint(where: str) -> Answer:
                   f"сообщения) текстом ответа — он будет опубликован {where}.", alert=True)
 
 
-def _who_handled(row: asyncpg.Record, tz: ZoneInfo) -> Answer:
+_DOING_WORDS = {"delete": "удаляет", "ban": "блокирует автора", "restore": "восстанавливает",
+                "unban": "снимает блокировку", "reply": "отправляет ответ"}
+
+
+def _who_handled(row: asyncpg.Record, tz: ZoneInfo, doing: asyncpg.Record | None = None) -> Answer:
     if row["busy"]:
+        if doing is not None:
+            since = doing["created_at"].astimezone(tz).strftime("%H:%M")
+            what = _DOING_WORDS.get(doing["action"], "обрабатывает")
+            return Answer(f"Этим уже занимается {doing['actor_name']}: {what} (с {since}). Карточка обновится, "
+                          "когда сеть ответит.", alert=True)
         return Answer("Действие по этой карточке уже выполняется. Подождите, пожалуйста, карточка обновится.")
     if row["decided_by"]:
         done = _DONE_WORDS.get(row["decision"] or "", "обработано")
@@ -65,7 +74,10 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
     tz = services.config.tz
 
     async def lost() -> Answer:
-        return _who_handled(await conn.fetchrow("SELECT * FROM items WHERE id = $1", item_id), tz)
+        doing = await conn.fetchrow(
+            "SELECT action, actor_name, created_at FROM actions WHERE subject_kind = 'item' AND subject_id = $1"
+            " AND status = 'pending' ORDER BY id DESC LIMIT 1", item_id)
+        return _who_handled(await conn.fetchrow("SELECT * FROM items WHERE id = $1", item_id), tz, doing)
 
     current = await items.load(conn, item_id)
     if current is None:

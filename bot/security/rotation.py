@@ -19,7 +19,8 @@ import asyncpg
 
 
 def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    # "surrogatepass": a forged secret may hold a lone surrogate; it must compare unequal, never raise.
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class SecretRotation:
         found = digest(presented)
         if any(hmac.compare_digest(found, accepted) for accepted in self.current):
             return True
-        if not configured or not hmac.compare_digest(presented.encode(), configured.encode()):
+        if not configured or not hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), configured.encode()):
             return False
         until = self.retired.get(found)
         return until is None or (now or datetime.now(UTC)) < until

@@ -9,6 +9,7 @@ refused as invalid. Everything after that — who wins a race, what is queued �
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what `buttons.new_token` makes, with room to spare
 
 REFUSED = Answer("Извините, решения по карточкам принимают только модераторы из списка сотрудников. "
                  "Если вам нужен доступ, обратитесь к администратору Госпаблика.", alert=True)
@@ -39,6 +41,13 @@ class Presser:
 
 async def press(services: Services, *, token: str, chat_id: int, message_id: int, presser: Presser) -> Answer:
     """Handles one press in the work chat and returns the answer to show to the presser."""
+    if not TOKEN_SHAPE.fullmatch(token):
+        # Not a token of ours (forged, or bytes PostgreSQL would refuse, like U+0000): refused before any lookup.
+        async with services.db.transaction() as conn:
+            await audit.record(conn, actor=presser.actor, actor_name=presser.name, action="press", result="refused",
+                               detail={"reason": "malformed button", "chat_id": chat_id, "message_id": message_id,
+                                       "length": len(token)})
+        return INVALID
     async with services.db.transaction() as conn:
         member = await staff.lookup(conn, services.config, presser.user_id)
         button = await conn.fetchrow("SELECT * FROM buttons WHERE token = $1", token)

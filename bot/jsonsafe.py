@@ -1,0 +1,82 @@
+"""JSON as PostgreSQL can keep it, from bodies a network really sends.
+
+A correctly signed event may hold what `jsonb` refuses: U+0000, a lone UTF-16 surrogate ("\\ud83d" escaped in
+the JSON), or `NaN`/`Infinity`. Refusing the body would make the network resend it forever and the comment would
+never reach moderation; so each such value is replaced (U+FFFD, or null for a number that is not one) and the
+original is recorded beside it, JSON-escaped, so nothing the network sent is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+MAX_DEPTH = 200  # far beyond any real payload (VK's forwarded messages nest a few levels): deeper is an attack
+REPLACEMENT = "\ufffd"
+_NOT_A_NUMBER = object()
+
+
+class TooDeep(ValueError):
+    """The JSON nests deeper than any real payload."""
+
+
+def _bad_char(char: str) -> bool:
+    code = ord(char)
+    return code == 0 or 0xD800 <= code <= 0xDFFF
+
+
+def _clean_text(value: str) -> str | None:
+    if not any(_bad_char(c) for c in value):
+        return None
+    return "".join(REPLACEMENT if _bad_char(c) else c for c in value)
+
+
+def loads(body: bytes | str) -> tuple[Any, list[dict[str, str]]]:
+    """The decoded value made storable, and what was changed: [{"path", "was"}] (`was` is the original, as JSON).
+
+    Raises ValueError (or TooDeep) for a body that is not JSON at all.
+    """
+    try:
+        value = json.loads(body, parse_constant=lambda _name: _NOT_A_NUMBER)
+    except RecursionError:
+        raise TooDeep("JSON nested too deep") from None
+    changes: list[dict[str, str]] = []
+
+    def was(original: Any) -> str:
+        return "NaN" if original is _NOT_A_NUMBER else json.dumps(original)  # ASCII escapes: always storable
+
+    def fix(item: Any, path: str) -> Any:
+        if item is _NOT_A_NUMBER or (isinstance(item, float) and not math.isfinite(item)):
+            changes.append({"path": path, "was": was(item)})
+            return None
+        if isinstance(item, str):
+            cleaned = _clean_text(item)
+            if cleaned is None:
+                return item
+            changes.append({"path": path, "was": was(item)})
+            return cleaned
+        return item
+
+    # Iterative, so that a deep body cannot exhaust the stack here either.
+    root = [value]
+    stack: list[tuple[Any, Any, str, int]] = [(root, 0, "", 0)]
+    while stack:
+        holder, key, path, depth = stack.pop()
+        item = holder[key]
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"JSON nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            for name in list(item):
+                clean_name = _clean_text(name) if isinstance(name, str) else None
+                if clean_name is not None:
+                    changes.append({"path": f"{path}.{clean_name}".lstrip("."), "was": was(name)})
+                    item[clean_name] = item.pop(name)
+                    name = clean_name
+                stack.append((item, name, f"{path}.{name}".lstrip("."), depth + 1))
+        elif isinstance(item, list):
+            for index in range(len(item)):
+                stack.append((item, index, f"{path}[{index}]", depth + 1))
+        else:
+            holder[key] = fix(item, path or "$")
+    return root[0], changes
