@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -136,6 +138,42 @@ async def migrate(db: Database) -> list[str]:
     return applied
 
 
+def forget_dead_handles(pgdata: Path) -> list[int]:
+    """Removes processes that no longer exist from pgserver's list of the server's users.
+
+    pgserver stops the server when its last user exits, and counts users in `.handle_pids.json`; a process killed
+    with -9 never takes itself off, so the next normal stop would leave the server running forever. Returns the
+    pids forgotten.
+    """
+    from pgserver.postgres_server import PostgresServer
+
+    path = pgdata / ".handle_pids.json"
+    with PostgresServer._lock:
+        try:
+            listed = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return []
+        alive = [pid for pid in listed if isinstance(pid, int) and _running(pid)]
+        if alive != listed:
+            path.write_text(json.dumps(alive))
+            log.warning("embedded PostgreSQL: forgot %s, processes that died without stopping it",
+                        sorted(set(listed) - set(alive)))
+        return [pid for pid in listed if pid not in alive]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    try:  # a zombie has exited already
+        return " Z " not in Path(f"/proc/{pid}/stat").read_text().split(")", 1)[-1][:4]
+    except OSError:
+        return True
+
+
 class EmbeddedPostgres:
     """PostgreSQL from the `pgserver` wheel, so a fresh machine needs nothing but pip."""
 
@@ -147,6 +185,7 @@ class EmbeddedPostgres:
         import pgserver
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(forget_dead_handles, self.data_dir)
         self._server = await asyncio.to_thread(pgserver.get_server, str(self.data_dir.resolve()),
                                                cleanup_mode="stop")
         return self._server.get_uri()
