@@ -31,7 +31,7 @@ async def test_a_server_left_by_a_killed_process_is_stopped_by_the_next_one() ->
     folder = Path(tempfile.mkdtemp(prefix="gospablik-test-killed-"))
     folder.chmod(0o755)
     pgdata = folder / "pgdata"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(pgdata)], stdout=subprocess.PIPE, text=True,
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(pgdata)], stdout=subprocess.PIPE, text=True,  # noqa: ASYNC220 - a process to kill -9, read by a thread
                               cwd=Path(__file__).resolve().parent.parent)
     try:
         assert holder.stdout is not None
