@@ -94,6 +94,9 @@ async def health(request: web.Request) -> web.Response:
         credentials = await credential_health(services.db)
     except DatabaseUnavailable:
         return web.json_response({"status": "database unavailable"}, status=503)
+    if services.chat_health.lost:
+        return web.json_response({"status": "work chat unavailable", "reason": services.chat_health.lost_reason,
+                                  "credentials": credentials}, status=503)
     return web.json_response({"status": "ok", "credentials": credentials})
 
 

@@ -10,6 +10,7 @@ from bot.config import Account, Config
 from bot.db import Database
 from bot.platform import Platform
 from bot.workchat.chat import WorkChat
+from bot.workchat.health import ChatHealth
 from bot.workchat.subjects import SubjectType
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Services:
     actions_ready: asyncio.Event = field(default_factory=asyncio.Event)
     polls_ready: asyncio.Event = field(default_factory=asyncio.Event)
     publications_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    chat_health: ChatHealth = field(default_factory=ChatHealth)
 
     def platform(self, network: str) -> Platform:
         return self.platforms[network]

@@ -13,7 +13,7 @@ import logging
 from io import BytesIO
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot import staff
 from bot.db import DatabaseUnavailable
@@ -187,6 +187,18 @@ def build_router() -> Router:
             # Said in the chat at once (a rare, person-triggered message), so no one believes a citizen was
             # answered when they were not.
             await say(services, message, problem)
+
+    @router.my_chat_member()
+    async def on_membership(update: ChatMemberUpdated, services: Services) -> None:
+        """The bot itself was removed from the work chat or added back: the outbox stops or resumes."""
+        if update.chat.id != services.workchat.chat_id:
+            return
+        status = update.new_chat_member.status
+        if status in ("left", "kicked"):
+            services.chat_health.lose(f"the bot was {status} by {update.from_user.full_name}")
+        elif status in ("member", "administrator", "creator", "restricted"):
+            services.chat_health.regain(f"{update.from_user.full_name} added the bot back")
+            services.cards_ready.set()
 
     @router.callback_query()
     async def on_foreign_button(query: CallbackQuery, services: Services) -> None:

@@ -51,6 +51,8 @@ DIGEST_THRESHOLD = 10  # unsent cards of one page waiting before new ones are gr
 DIGEST_SIZE = 8
 DRAW_RETRY = 300.0
 MARGIN = 96  # room kept below the chat's message limit
+PROBE_EVERY = 60.0  # seconds between checks whether a kicked bot was added back
+STORM_PAUSE_MAX = 60.0  # the longest the whole outbox waits after failures on the chat's side
 
 OUTBOX = Queue("cards", due="sent_revision < revision AND retry_at <= now()", lease=SENDING_LEASE,
                channel=CHANNEL, lease_column="sending_until", counts_attempts=False)
@@ -101,6 +103,7 @@ class Outbox:
         self.services = services
         self.chat = chat
         self.window = SlidingWindow(services.config.telegram.messages_per_minute, 60.0)
+        self.failing = 0  # calls failed in a row on the chat's side (5xx, network): the whole outbox backs off
 
     @property
     def limit(self) -> int:
@@ -115,6 +118,8 @@ class Outbox:
         Three steps: prepare (lease the cards, draw, store button tokens) and commit; write to the chat;
         record the outcome.
         """
+        if self.services.chat_health.lost and not await self._probe():
+            return False
         if (wait := self.window.delay()) > 0:
             await asyncio.sleep(wait)
         try:
@@ -134,6 +139,24 @@ class Outbox:
         async with self.services.db.transaction() as conn:
             await self._record(conn, delivery, outcome)
         return True
+
+    async def _probe(self) -> bool:
+        """While the chat is lost, asks at most once a minute whether the bot is back (in case the update saying
+        so was missed)."""
+        health = self.services.chat_health
+        now = asyncio.get_running_loop().time()
+        if now - health.last_probe < PROBE_EVERY:
+            return False
+        health.last_probe = now
+        try:
+            found = await self.chat.check_access()
+        except Exception as exc:
+            log.warning("work chat probe failed: %s", exc)
+            return False
+        if found and all(c.valid for c in found):
+            health.regain("the bot is in the chat again")
+            return True
+        return False
 
     async def _prepare(self, conn: asyncpg.Connection) -> Delivery | None:
         claimed = await OUTBOX.claim(conn, order="(message_id IS NULL), updated_at, id")
@@ -202,6 +225,7 @@ class Outbox:
     async def _record(self, conn: asyncpg.Connection, d: Delivery, outcome: int | WorkChatError) -> None:
         ids = list(d.cards)
         if isinstance(outcome, int):
+            self.failing = 0
             for card_id, revision in d.cards.items():
                 await conn.execute(
                     "UPDATE cards SET chat_id = $6, message_id = $2, thread_id = $3, sent_revision = $4, attempts = 0,"
@@ -224,19 +248,38 @@ class Outbox:
         elif isinstance(exc, ChatMigrated):
             log.error("the work chat %s became %s: cards go there now; set telegram.work_chat_id = %s",
                       d.chat_id, exc.new_chat_id, exc.new_chat_id)
-            if self.chat.chat_id == d.chat_id:
+            followed = self.chat.chat_id == d.chat_id
+            if followed:
                 self.chat.chat_id = exc.new_chat_id  # presses and new cards follow it at once
             await conn.execute("UPDATE cards SET chat_id = $2 WHERE chat_id = $1", d.chat_id, exc.new_chat_id)
             await conn.execute("UPDATE buttons SET chat_id = $2 WHERE chat_id = $1", d.chat_id, exc.new_chat_id)
-        elif isinstance(exc, Refused | Forbidden):
+            if followed:
+                await self._announce_migration(d.chat_id, exc.new_chat_id)
+        elif isinstance(exc, Forbidden):
+            # Kicked, or the chat is gone: every card would be refused alike. Stop until the bot is back.
+            self.services.chat_health.lose(str(exc))
+        elif isinstance(exc, Refused):
             # A refusal rarely goes away by itself: try a few times, then only once a day, loudly.
             delay = 300.0 if d.attempts < GIVE_UP_AFTER else 86400.0
             log.error("the work chat refused card %s (attempt %s, next in %ss): %s", ids, d.attempts + 1, delay, exc)
             await self._later(conn, ids, delay, str(exc), d.attempts)
         else:
-            delay = backoff(d.attempts + 1)
-            log.warning("work chat error for card %s, retry in %ss: %s", ids, delay, exc)
+            # The chat's side is failing (5xx, the network): back off as a whole, or a storm of failures would
+            # spend the chat's budget on calls that cannot work.
+            self.failing += 1
+            delay = min(STORM_PAUSE_MAX, backoff(self.failing))
+            self.window.pause(delay)
+            log.warning("work chat error for card %s (%s in a row), all cards wait %.0fs: %s", ids, self.failing,
+                        delay, exc)
             await self._later(conn, ids, delay, str(exc), d.attempts)
+
+    async def _announce_migration(self, old: int, new: int) -> None:
+        try:
+            await self.chat.say(f"Рабочий чат стал супергруппой, и карточки теперь приходят сюда. Администратору "
+                                f"Госпаблика: укажите в настройках telegram.work_chat_id = {new} (было {old}).",
+                                chat_id=new)
+        except WorkChatError as exc:
+            log.warning("cannot announce the move to chat %s: %s", new, exc)
 
     async def _later(self, conn: asyncpg.Connection, card_ids: list[int], delay: float, error: str,
                      attempts: int) -> None:
