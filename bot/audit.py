@@ -23,12 +23,13 @@ EXPORT_COLUMNS = ("id", "at", "actor", "actor_name", "action", "network", "accou
 async def record(conn: asyncpg.Connection, *, actor: str, action: str, result: str,
                  actor_name: str | None = None, network: str | None = None, account_id: int | None = None,
                  item_id: int | None = None, event_id: str | None = None, original_text: str | None = None,
-                 detail: dict[str, Any] | None = None) -> None:
+                 detail: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """`at`: when it happened, where that was before this record (a network call whose recording had to wait)."""
     await conn.execute(
         "INSERT INTO audit (actor, actor_name, action, network, account_id, item_id, event_id,"
-        " original_text, result, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        " original_text, result, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now()))",
         actor, actor_name, action, network, account_id, item_id, event_id, original_text, result,
-        detail or {},
+        detail or {}, at,
     )
 
 

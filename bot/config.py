@@ -112,6 +112,7 @@ class Config:
     dry_run: bool = False
     log_format: str = "text"
     max_body_bytes: int = 1024 * 1024
+    retry_actions_for: timedelta = timedelta(hours=2)  # a network down this long still gets the decision carried out
     timezone: str = "Europe/Moscow"
     publishing_grace: timedelta = timedelta(minutes=30)  # a post missed while down goes out if this late at most
     calendar_secret: str | None = None  # the content plan's iCalendar feed: /calendar/<secret>.ics
@@ -246,6 +247,9 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
     dry_run = read.get(service, "dry_run", bool, "service", False)
     log_format = read.get(service, "log_format", str, "service", "text")
     timezone = read.get(service, "timezone", str, "service", "Europe/Moscow")
+    retry_minutes = read.get(service, "retry_actions_minutes", int, "service", 120)
+    if retry_minutes < 1:
+        problems.append("service.retry_actions_minutes: must be at least 1")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -291,6 +295,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         database_url=env.get("DATABASE_URL") or None, data_dir=data_dir, dry_run=dry_run,
         log_format=log_format, timezone=timezone, publishing_grace=timedelta(minutes=max(grace, 0)),
         calendar_secret=calendar_secret, registry=registry, security=security,
+        retry_actions_for=timedelta(minutes=max(retry_minutes, 1)),
     )
 
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
 ACTIONS = Queue("actions", due="status = 'pending'", lease=timedelta(minutes=2), channel="gospablik_actions")
 
 

@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any
 
-MAX_DEPTH = 200  # far beyond any real payload (VK's forwarded messages nest a few levels): deeper is an attack
+MAX_DEPTH = 200  # far beyond any real payload (forwarded messages nest a few levels): deeper is an attack
 REPLACEMENT = "\ufffd"
 _NOT_A_NUMBER = object()
 

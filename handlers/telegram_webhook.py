@@ -20,7 +20,6 @@ from aiogram import Bot
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +44,12 @@ class WorkChatWebhook(SimpleRequestHandler):
             return web.Response(status=400, text="expected an Update object")
         try:
             update = Update.model_validate(raw, context={"bot": bot})
-        except ValidationError as exc:
+        except ValueError as exc:  # pydantic's ValidationError is one
+            errors = getattr(exc, "errors", None)
+            summary = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors()[:3])
+                       if callable(errors) else str(exc)[:300])
             log.warning("Telegram update %s cannot be read and is acknowledged so that it is not sent again: %s",
-                        raw.get("update_id"), "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                                      for e in exc.errors()[:3]))
+                        raw.get("update_id"), summary)
             return web.json_response({})
         task = asyncio.create_task(self.dispatcher.feed_update(bot, update, **self.data))
         self._running.add(task)

@@ -11,7 +11,7 @@ import socket
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -191,6 +191,9 @@ class Outage:
     def __init__(self, target: str) -> None:
         self.target = target
         self.down = False
+        # Called with the VK method's name once VK has answered, before the answer goes back (a fault that strikes
+        # between a network's work and its record).
+        self.after: Callable[[str], Awaitable[None]] | None = None
         self.app = web.Application()
         self.app.router.add_route("*", "/{tail:.*}", self.forward)
 
@@ -202,8 +205,11 @@ class Outage:
             request.method, self.target + request.rel_url.path_qs, data=await request.read(),
             headers={"Content-Type": request.headers.get("Content-Type", "")},
         ) as upstream:
-            return web.Response(status=upstream.status, body=await upstream.read(),
-                                content_type=upstream.content_type)
+            answer = web.Response(status=upstream.status, body=await upstream.read(),
+                                  content_type=upstream.content_type)
+        if self.after is not None:
+            await self.after(request.path.rsplit("/", 1)[-1])
+        return answer
 
 
 class Stack:

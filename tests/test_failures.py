@@ -58,7 +58,7 @@ async def test_vk_outage_is_retried_until_it_answers(database_url: str, classifi
         assert stack.outage is not None
         stack.outage.down = True  # VK's front end answers HTML 502 pages
         await stack.press(card, "Удалить")
-        card = await stack.wait_card("Сеть пропала", where=lambda c: "Повторим через" in c["text"])
+        card = await stack.wait_card("Сеть пропала", where=lambda c: "Ждём ВКонтакте: повтор в" in c["text"])
         assert "не в формате JSON" in card["text"]
         assert not vk_calls(stack, "wall.deleteComment")
         stack.outage.down = False

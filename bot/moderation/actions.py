@@ -9,6 +9,7 @@ with backoff; permanent ones are shown on the card in plain Russian.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SUBJECT = "item"
 BAN_COMMENT = "Нарушение правил сообщества"
+RETRY_CAP = 300.0  # seconds: the longest wait between two tries while a network is down
+RECORD_PATIENCE = 60.0  # seconds an outcome waits for the database before the lease takes over
 
 
 async def enqueue(conn: asyncpg.Connection, *, item_id: int, action: Action, actor: str, actor_name: str,
@@ -86,8 +89,12 @@ async def perform(services: Services, row: asyncpg.Record) -> None:
             # A worker died between the call and its record: it may have been done. Asking again could do it
             # twice (a second reply), so a person checks instead.
             raise PlatformError("прошлая попытка прервалась, и неизвестно, дошла ли она до сети", uncertain=True)
-        await services.db.execute("UPDATE actions SET started_at = now() WHERE id = $1", row["id"])
+        started = await services.db.fetchval(
+            "UPDATE actions SET started_at = now() WHERE id = $1 AND status = 'pending' RETURNING id", row["id"])
+        if started is None:
+            return  # cancelled by a person while it waited for its turn
         await _carry_out(services, item, action, params)
+        done_at = datetime.now(UTC)
     except PlatformError as exc:
         await _failed(services, row, item, action, exc)
     except DatabaseUnavailable:
@@ -97,7 +104,7 @@ async def perform(services: Services, row: asyncpg.Record) -> None:
         await _failed(services, row, item, action, PlatformError(f"внутренняя ошибка ({type(exc).__name__})"))
     else:
         try:
-            await _done(services, row, item, action, params)
+            await _record_done(services, row, item, action, params, done_at)
         except DatabaseUnavailable:
             raise  # `started_at` stays: the next claim knows the call was made
         except Exception as exc:
@@ -138,13 +145,35 @@ def _conversation(services: Services, item: Item) -> bool:
     return platform.kind(item.kind).conversation if platform else False
 
 
-async def _done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any]) -> None:
+async def _record_done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any],
+                       done_at: datetime) -> None:
+    """Records an action the network has carried out. The database may be away for a moment: the outcome is held
+    here and written when it is back, with the time it happened, rather than the action being done a second time
+    when its lease runs out."""
+    waited = 0.0
+    pause = 0.5
+    while True:
+        try:
+            await _done(services, row, item, action, params, done_at)
+            return
+        except DatabaseUnavailable as exc:
+            if waited >= RECORD_PATIENCE:
+                raise
+            log.warning("action %s on item %s is done on the network; the database is away (%s): recording it "
+                        "again in %.1fs", action.value, item.id, exc, pause)
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 5.0)
+
+
+async def _done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any],
+                done_at: datetime | None = None) -> None:
     actor_name = row["actor_name"]
     raw_note = params.get("note")
     note = Note(raw_note["code"], raw_note.get("params", {})) if raw_note else None
     async with services.db.transaction() as conn:
-        await conn.execute("UPDATE actions SET status = 'done', finished_at = now(), error = NULL, started_at = NULL"
-                           " WHERE id = $1", row["id"])
+        await conn.execute("UPDATE actions SET status = 'done', finished_at = coalesce($2, now()), error = NULL,"
+                           " started_at = NULL WHERE id = $1", row["id"], done_at)
         conversation = _conversation(services, item)
         moved = await _record_status(conn, item, action, conversation, actor_name, params, note)
         if moved is None:  # the table did not allow it (the item changed meanwhile): free it, say what was done
@@ -172,7 +201,8 @@ async def _done(services: Services, row: asyncpg.Record, item: Item, action: Act
             await outbox.touch(conn, SUBJECT, [r["id"] for r in others])
         await audit.record(conn, actor=row["actor"], actor_name=actor_name, action=action.value, result="ok",
                            network=item.network, account_id=item.account_id, item_id=item.id,
-                           original_text=item.text, detail={"params": params, "attempts": row["attempts"]})
+                           original_text=item.text, detail={"params": params, "attempts": row["attempts"]},
+                           at=done_at)
         if action in (Action.DELETE, Action.BAN, Action.RESTORE):
             await feedback.remember(conn, item, decision=action.value, actor=row["actor"], conversation=conversation)
     log.info("action %s on item %s done", action.value, item.id)
@@ -182,12 +212,16 @@ async def _failed(services: Services, row: asyncpg.Record, item: Item, action: A
     attempts = row["attempts"]
     conversation = _conversation(services, item)
     async with services.db.transaction() as conn:
-        if exc.transient and not exc.uncertain and attempts < executor.MAX_ATTEMPTS:
-            delay = backoff(attempts)
+        waited = datetime.now(UTC) - row["created_at"]
+        if exc.transient and not exc.uncertain and waited < services.config.retry_actions_for:
+            # A network can be down for an hour; it retries its own callbacks for hours. So do we, as long as the
+            # configured window allows, and say on the card when the next try is (with «Отменить»).
+            delay = backoff(attempts, cap=RETRY_CAP)
             await executor.ACTIONS.retry_later(conn, row["id"], delay, error_code=_code(exc), error=exc.message_ru,
                                                started_at=None)
+            at = datetime.now(UTC) + timedelta(seconds=delay)
             await transitions.annotate(conn, [item.id], Note("retrying", {
-                "error": exc.for_card(), "delay": delay, "attempt": attempts + 1}))
+                "error": exc.for_card(), "delay": delay, "attempt": attempts + 1, "at": at.isoformat()}))
             log.warning("action %s on item %s: transient error %s, retry in %.0fs", action.value, item.id,
                         exc.code, delay)
             return

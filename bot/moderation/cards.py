@@ -144,7 +144,8 @@ def buttons_for(item: Item, look: Look, *, author_banned: bool = False, proposal
                 templates: tuple[tuple[int, str], ...] = ()) -> Rows:
     """Only the buttons that still make sense for the item's state, its author's, and the network's API."""
     if item.busy:
-        return ()
+        # Waiting out a network's outage: the decision can still be taken back.
+        return ((Button("✖️ Отменить", "cancel_action"),),) if item.note and item.note.code == "retrying" else ()
     if item.menu == "templates" and templates:
         choices = [(Button(f"📋 {title[:40]}", "template", {"template": number}),) for number, title in templates]
         return (*choices, (Button("↩️ Отмена", "cancel"),))

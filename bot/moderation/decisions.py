@@ -98,6 +98,10 @@ async def press(services: Services, conn: asyncpg.Connection, press: PressContex
         return await _decide_reply(conn, press, current, approve=action == "approve_reply")
     if action == "expand":
         return await _expand(conn, press)
+    if action == "cancel_action":
+        if seq != current.decision_seq:
+            return await lost()
+        return await _cancel_waiting(conn, press, current)
     if action in ("ban_menu", "cancel"):
         opened = action == "ban_menu"
         if await transitions.claim(conn, item_id, seq, menu="ban" if opened else None) is None:
@@ -174,6 +178,21 @@ async def _decide_reply(conn: asyncpg.Connection, press: PressContext, item: Ite
     if not sent:
         return Answer("По карточке уже выполняется другое действие — попробуйте через минуту.", alert=True)
     return Answer("Ответ одобрен и отправляется.")
+
+
+async def _cancel_waiting(conn: asyncpg.Connection, press: PressContext, item: Item) -> Answer:
+    """Takes back a decision that waits for a network to come back; never one whose call is under way."""
+    row = await conn.fetchrow(
+        "UPDATE actions SET status = 'failed', finished_at = now(), error = 'отменено', started_at = NULL"
+        " WHERE id = (SELECT id FROM actions WHERE subject_kind = 'item' AND subject_id = $1 AND status = 'pending'"
+        " AND started_at IS NULL AND retry_at > now() ORDER BY id DESC LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        " RETURNING action", item.id)
+    if row is None:
+        return Answer("Сейчас идёт попытка — подождите, пожалуйста, карточка обновится.", alert=True)
+    await transitions.release(conn, item.id, Note("cancelled", {"actor": press.staff.name, "action": row["action"]}))
+    await audit.record(conn, actor=press.actor, actor_name=press.staff.name, action=row["action"], result="cancelled",
+                       network=item.network, account_id=item.account_id, item_id=item.id, original_text=item.text)
+    return Answer("Отменено: больше не пытаемся.")
 
 
 async def _expand(conn: asyncpg.Connection, press: PressContext) -> Answer:
