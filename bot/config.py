@@ -96,6 +96,9 @@ class TelegramConfig:
     mode: str = "polling"  # "polling" or "webhook"
     webhook_secret: str | None = None
     messages_per_minute: int = 20
+    # A message "from the group" (an anonymous administrator) names nobody: refused with the reason by default;
+    # `true` lets such answers to cards through, audited as the chat's anonymous administrator.
+    anonymous_admins: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,8 @@ def _telegram(read: Reader, data: Mapping[str, Any], public_url: str | None) -> 
         problems.append("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and - only")
     return TelegramConfig(bot_token=bot_token, work_chat_id=work_chat_id,
                           api_base=read.get(tg, "api_base", str, "telegram", TELEGRAM_API), mode=mode,
-                          webhook_secret=webhook_secret, messages_per_minute=per_minute)
+                          webhook_secret=webhook_secret, messages_per_minute=per_minute,
+                          anonymous_admins=read.get(tg, "anonymous_admins", bool, "telegram", False))
 
 
 def _staff(read: Reader, data: Mapping[str, Any]) -> list[StaffMember]:

@@ -15,9 +15,10 @@ from io import BytesIO
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
-from bot import staff
+from bot import audit, staff
+from bot.config import StaffMember
 from bot.db import DatabaseUnavailable
-from bot.domain import Permission
+from bot.domain import Permission, Role
 from bot.publishing import authoring, plan, templates
 from bot.registry import form as registry_form
 from bot.registry.desk import registry_url
@@ -30,6 +31,10 @@ from bot.workchat.subjects import Answer
 
 log = logging.getLogger(__name__)
 ALBUM_WAIT = 1.0  # seconds to gather the photos of one album
+ANONYMOUS_NAME = "анонимный администратор чата"
+ANONYMOUS_REFUSAL = ("Вы пишете от имени группы (анонимный администратор), и Госпаблик не может узнать, кто вы, — "
+                     "а журнал решений должен это знать. Отключите «Анонимность» в своих правах администратора "
+                     "чата или напишите от своего имени.")
 
 
 def _command(text: str | None) -> tuple[str | None, str]:
@@ -123,6 +128,8 @@ def build_router() -> Router:
         """`/staff`, `/templates`, `/plan`, `/registry` and `/security` in the work chat."""
         if message.chat.id != services.workchat.chat_id or message.from_user is None:
             return
+        if await anonymous(services, message):  # commands change things: they need a person's name
+            return
         command, args = _command(message.text)
         user = message.from_user
         text: str | None
@@ -166,6 +173,18 @@ def build_router() -> Router:
         if text:
             await say(services, message, text)
 
+    async def anonymous(services: Services, message: Message) -> bool:
+        """A message sent "as the group" names nobody. Unless the configuration allows such answers, it is refused
+        with the reason, so the administrator knows to write as themselves."""
+        if message.sender_chat is None or message.sender_chat.id != message.chat.id:
+            return False
+        async with services.db.transaction() as conn:
+            await audit.record(conn, actor=f"{services.workchat.actor_prefix}:anonymous:{message.chat.id}",
+                               actor_name=ANONYMOUS_NAME, action="message", result="refused",
+                               detail={"reason": "anonymous administrator", "message_id": message.message_id})
+        await say(services, message, ANONYMOUS_REFUSAL)
+        return True
+
     @router.message(F.reply_to_message, F.text)
     async def on_reply(message: Message, services: Services) -> None:
         """An answer to a card: to a citizen, or a coordinator's comment, correction or time for a draft."""
@@ -173,10 +192,18 @@ def build_router() -> Router:
         replied = message.reply_to_message
         if message.chat.id != services.workchat.chat_id or user is None or replied is None or not message.text:
             return
+        member, who = None, actor(services, user.id)
+        if message.sender_chat is not None and message.sender_chat.id == message.chat.id:
+            if not services.config.telegram.anonymous_admins:
+                await anonymous(services, message)
+                return
+            # Allowed by the configuration: answers to citizens only, audited as the chat's anonymous administrator.
+            member = StaffMember(message.chat.id, ANONYMOUS_NAME, Role.MODERATOR)
+            who = f"{services.workchat.actor_prefix}:anonymous:{message.chat.id}"
         try:
             problem = await replies.route(services, chat_id=message.chat.id, message_id=replied.message_id,
-                                          user_id=user.id, user_name=user.full_name, text=message.text,
-                                          actor=actor(services, user.id))
+                                          user_id=user.id, user_name=member.name if member else user.full_name,
+                                          text=message.text, actor=who, member=member)
         except DatabaseUnavailable as exc:
             log.error("reply by %s: database unavailable: %s", user.id, exc)
             problem = "Ответ не отправлен: сервис временно не может его сохранить. Пожалуйста, повторите через минуту."

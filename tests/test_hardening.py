@@ -93,3 +93,30 @@ async def test_a_second_presser_is_told_who_is_acting(stack: Stack) -> None:
     second = await stack.press(card, "Удалить", user_id=SECOND_MODERATOR)
     assert "Этим уже занимается Мария Захарова: удаляет" in second["text"], second
     await stack.wait_card("Два модератора", where=lambda c: "Удалено —" in c["text"], timeout=30)
+
+
+ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+
+
+def _anonymous_reply(card: dict[str, Any], text: str, update_id: int) -> bytes:
+    chat = {"id": WORK_CHAT, "type": "supergroup", "title": "Модерация госпабликов"}
+    return json.dumps({"update_id": update_id, "message": {
+        "message_id": 9000 + update_id, "date": 1767600000, "chat": chat, "from": ANONYMOUS_BOT,
+        "sender_chat": chat, "text": text,
+        "reply_to_message": {"message_id": card["message_id"], "date": 1767600000, "chat": chat,
+                             "from": {"id": 123456, "is_bot": True, "first_name": "Госпаблик"}, "text": card["text"]}}
+    }).encode()
+
+
+async def test_an_anonymous_administrator_is_told_why_they_are_refused(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(9300, "Вопрос, на который ответят анонимно"))
+    card = await stack.wait_card("ответят анонимно")
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    assert (await post(stack, "/webhooks/telegram", _anonymous_reply(card, "Спасибо, разберёмся!", 1), headers))[0] \
+        == 200
+    answer = await stack.wait_card("анонимный администратор")
+    assert "журнал решений должен это знать" in answer["text"] and "Отключите «Анонимность»" in answer["text"]
+    await stack.settled()
+    assert not stack.vk.calls_of("wall.createComment"), "nothing is sent to the citizen in nobody's name"
+    [refused] = await stack.sql("SELECT actor, detail FROM audit WHERE action = 'message' AND result = 'refused'")
+    assert refused["detail"]["reason"] == "anonymous administrator"

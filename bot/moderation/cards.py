@@ -54,6 +54,28 @@ def term_ru(days: int | None) -> str:
     return f"{days} дн."
 
 
+def attachments_text(item: Item) -> str:
+    """What a text-less item holds, as its platform worded it ("стикер", "фото (3)", "пересланное сообщение: «…»")."""
+    if not item.attachments:
+        return ""
+    shown = [a if len(a) <= MAX_ATTACHMENT else a[: MAX_ATTACHMENT - 1] + "…" for a in item.attachments[:10]]
+    more = f" и ещё {len(item.attachments) - 10}" if len(item.attachments) > 10 else ""
+    return "📎 " + ", ".join(shown) + more
+
+
+def context_line(item: Item) -> list[Span]:
+    """Where the item sits, as its platform put it in `ref`: whom it answers, and under what (linked)."""
+    ref = item.ref or {}
+    spans: list[Span] = []
+    answered = ref.get("reply_to_user")
+    if isinstance(answered, int) and answered:
+        spans.append(plain(f"↩️ в ответ {str(ref.get('reply_to_name') or f'id{answered}')[:100]}"))
+    url, title = ref.get("parent_url"), ref.get("parent_title")
+    if isinstance(url, str) and url.startswith("https://") and isinstance(title, str):
+        spans += [plain(" · " if spans else ""), plain("📝 "), link(title[:100], url)]
+    return [s for s in spans if s.text]
+
+
 def highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEXT) -> list[Span]:
     """The text with the spans the classifier flagged marked (merged where they overlap), cut to `limit`."""
     spans = sorted(
@@ -213,9 +235,13 @@ def render(item: Item, look: Look, *, author_banned: bool = False, limit: int = 
     header.line(plain(look.kind.name_ru), *([plain(" "), italic("(изменено)")] if item.edited else []))
     header.line(plain("👤 "), link((author.name or f"id{author.id}")[:100], look.profile_url),
                 plain(f" · 🕒 {_when(item.created_at, look.tz)}"))
+    context = context_line(item)
+    if context:
+        header.line(*context)
     header.blank()
     footer = Lines()
-    if item.attachments:
+    textless = not item.text.strip()
+    if item.attachments and not textless:
         shown = [a if len(a) <= MAX_ATTACHMENT else a[: MAX_ATTACHMENT - 1] + "…" for a in item.attachments[:10]]
         more = f" и ещё {len(item.attachments) - 10}" if len(item.attachments) > 10 else ""
         footer.line(plain("📎 " + ", ".join(shown) + more))
@@ -237,8 +263,8 @@ def render(item: Item, look: Look, *, author_banned: bool = False, limit: int = 
                           " координатора"))
     # The citizen's text gets what is left of the chat's budget, so a card is never refused as too long.
     room = limit - length(header.text()) - length(footer.text()) - 40
-    body = highlighted(item.text, item.verdict, max(200, min(MAX_TEXT, room))) if item.text.strip() \
-        else [italic("(без текста)")]
+    body = highlighted(item.text, item.verdict, max(200, min(MAX_TEXT, room))) if not textless \
+        else [italic(attachments_text(item) or "(без текста)")]
     text = Lines().extend(header).line(*body).extend(footer)
     return Card(text.text(), buttons_for(item, look, author_banned=author_banned, proposal=proposal,
                                          templates=templates))

@@ -50,7 +50,9 @@ def render_digest(entries: list[tuple[Item, Look]], *, account_name: str) -> Car
     for number, (item, look) in enumerate(entries, start=1):
         author = item.author.name or f"id{item.author.id}"
         labels = ", ".join(LABEL_RU.get(label, label) for label in item.labels)
-        line = [bold(f"{number}."), plain(f" {author} ({look.kind.name_ru}): «{_preview(item.text)}»")]
+        shown = f"«{_preview(item.text)}»" if item.text.strip() else (
+            _preview(", ".join(item.attachments)) if item.attachments else "(без текста)")
+        line = [bold(f"{number}."), plain(f" {author} ({look.kind.name_ru}): {shown}")]
         if labels:
             line += [plain(" ⚠️ "), bold(labels)]
         status = _status(item, look)

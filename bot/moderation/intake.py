@@ -8,6 +8,7 @@ the network's own ids), so a second run of the same event changes nothing.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -59,11 +60,17 @@ async def _names(services: Services, parsed: list[tuple[asyncpg.Record, Any]]) -
     wanted: dict[tuple[str, int], set[int]] = {}
     for row, result in parsed:
         if isinstance(result, tuple) and isinstance(result[1], ItemSeen):
-            author = result[1].draft.author
-            if not author.name and author.id > 0:
-                wanted.setdefault((row["network"], row["account_id"]), set()).add(author.id)
+            draft = result[1].draft
+            page = wanted.setdefault((row["network"], row["account_id"]), set())
+            if not draft.author.name and draft.author.id > 0:
+                page.add(draft.author.id)
+            answered = draft.ref.get("reply_to_user")
+            if isinstance(answered, int) and answered > 0:
+                page.add(answered)  # whom it answers: named on the card
     names: dict[tuple[str, int], str] = {}
     for (network, account_id), ids in wanted.items():
+        if not ids:
+            continue
         found = await services.platform(network).names(account_id, sorted(ids))
         names |= {(network, user_id): name for user_id, name in found.items()}
     return names
@@ -149,7 +156,7 @@ async def apply(services: Services, conn: asyncpg.Connection, account: Account, 
 
 
 async def _judge(services: Services, conn: asyncpg.Connection, account: Account, kind: str, text: str,
-                 author_id: int, *, gone: bool = False) -> tuple[Judgement, str]:
+                 author_id: int, *, gone: bool = False, quoted: str = "") -> tuple[Judgement, str]:
     from bot.classifier import fingerprint
 
     spec = services.platform(account.network).kind(kind)
@@ -160,9 +167,23 @@ async def _judge(services: Services, conn: asyncpg.Connection, account: Account,
             "SELECT count(DISTINCT author_id) FROM items WHERE network = $1 AND account_id = $2 AND fingerprint = $3"
             " AND author_id <> $4 AND first_seen_at > now() - $5::interval",
             account.network, account.id, print_, author_id, REPEAT_WINDOW)
-    verdict = services.classifier.classify(text, own_domains=account.own_domains, repeated_by=repeated_by)
-    return decide_policy(verdict.to_dict(), account, can_delete=spec.allows(Capability.DELETE) and not gone,
+    verdict = services.classifier.classify(text, own_domains=account.own_domains, repeated_by=repeated_by).to_dict()
+    if quoted.strip():  # forwarded, quoted or reposted text is the author's message too
+        inside = services.classifier.classify(quoted, own_domains=account.own_domains).to_dict()
+        verdict = with_quoted(verdict, inside)
+    return decide_policy(verdict, account, can_delete=spec.allows(Capability.DELETE) and not gone,
                          can_ban=spec.allows(Capability.BAN)), print_
+
+
+def with_quoted(own: dict[str, Any], inside: dict[str, Any]) -> dict[str, Any]:
+    """The verdict on a text with what the classifier found in the text it forwards or quotes: labels joined, the
+    quoted reasons kept without spans (they are not in the text the card marks) and said to be from the quote."""
+    labels = list(own.get("labels", []))
+    labels += [label for label in inside.get("labels", []) if label not in labels]
+    scores = {k: max(v, inside.get("scores", {}).get(k, 0.0)) for k, v in own.get("scores", {}).items()}
+    quoted = [{**r, "start": -1, "end": -1, "note_ru": f"{r.get('note_ru') or r.get('rule')} (в пересланном или"
+               " процитированном тексте)"} for r in inside.get("reasons", [])]
+    return {**own, "labels": labels, "scores": scores, "reasons": [*own.get("reasons", []), *quoted]}
 
 
 async def _auto(services: Services, conn: asyncpg.Connection, item_id: int, judgement: Judgement) -> str:
@@ -205,12 +226,17 @@ async def _seen(services: Services, conn: asyncpg.Connection, account: Account, 
     existing = await conn.fetchrow(
         "SELECT * FROM items WHERE network = $1 AND account_id = $2 AND kind = $3 AND ext_id = $4 FOR UPDATE", *key)
     author_name = draft.author.name or names.get((draft.network, draft.author.id))
+    answered = draft.ref.get("reply_to_user")
+    if isinstance(answered, int) and (draft.network, answered) in names:
+        draft = replace(draft, ref={**draft.ref, "reply_to_name": names[(draft.network, answered)]})
+    quoted = draft.ref["quoted"] if isinstance(draft.ref.get("quoted"), str) else ""
     if existing is None:
         tomb = await conn.fetchrow(
             "DELETE FROM tombstones WHERE network = $1 AND account_id = $2 AND kind = $3 AND ext_id = $4"
             " RETURNING deleter_id, event_id", *key)
         gone = tomb is not None and (event.change != "restore" or tomb["event_id"] > event_row)
-        judgement, print_ = await _judge(services, conn, account, draft.kind, draft.text, draft.author.id, gone=gone)
+        judgement, print_ = await _judge(services, conn, account, draft.kind, draft.text, draft.author.id, gone=gone,
+                                         quoted=quoted)
         item_id = await conn.fetchval(
             "INSERT INTO items (network, account_id, kind, ext_id, author_id, author_name, text, original_text,"
             " attachments, created_at, url, ref, fingerprint, verdict, edited, last_event_id, status, decision,"
@@ -231,7 +257,8 @@ async def _seen(services: Services, conn: asyncpg.Connection, account: Account, 
     if event.change == "edit":
         if draft.text == item.text and draft.attachments == item.attachments:
             return "unchanged"
-        judgement, print_ = await _judge(services, conn, account, draft.kind, draft.text, draft.author.id)
+        judgement, print_ = await _judge(services, conn, account, draft.kind, draft.text, draft.author.id,
+                                         quoted=quoted)
         reopen = item.status is ItemStatus.APPROVED and not item.busy
         await transitions.edit_text(
             conn, item.id, {"text": draft.text, "attachments": list(draft.attachments), "verdict": judgement.verdict,

@@ -16,6 +16,7 @@ from bot import staff
 from bot.workchat.press import run_later
 
 if TYPE_CHECKING:
+    from bot.config import StaffMember
     from bot.services import Services
 
 RECORD_WAIT = 3.0
@@ -36,7 +37,7 @@ async def card_of(services: Services, chat_id: int, message_id: int) -> asyncpg.
 
 
 async def route(services: Services, *, chat_id: int, message_id: int, user_id: int, user_name: str, text: str,
-                actor: str) -> str | None:
+                actor: str, member: StaffMember | None = None) -> str | None:
     """None when the answer was taken (or was no answer to a card); otherwise what to tell the person."""
     card = await card_of(services, chat_id, message_id)
     if card is None:
@@ -44,7 +45,8 @@ async def route(services: Services, *, chat_id: int, message_id: int, user_id: i
     subject = services.subjects.get(card["subject_kind"])
     if subject is None:
         return None
-    member = await staff.lookup(services.db, services.config, user_id)
+    if member is None:
+        member = await staff.lookup(services.db, services.config, user_id)
     later: list = []
     answer = await subject.reply(card["subject_id"], card=card, staff=member, actor=actor, user_name=user_name,
                                  text=text, later=later)

@@ -20,7 +20,13 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 
 from bot.platform import Credential
 from bot.workchat.chat import ChatMigrated, Forbidden, MessageGone, RateLimited, Refused, Unavailable, WorkChatError
@@ -98,7 +104,9 @@ class TelegramWorkChat:
 
     async def say(self, text: str, *, chat_id: int, reply_to: int | None = None) -> None:
         try:
-            await self.bot.send_message(chat_id, text, parse_mode=None, reply_to_message_id=reply_to)
+            # The person's message may be gone by now (deleted, or the chat moved): say it anyway.
+            reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+            await self.bot.send_message(chat_id, text, parse_mode=None, reply_parameters=reply)
         except AiogramError as exc:
             raise _translate(exc) from exc
 

@@ -16,6 +16,9 @@ KINDS: dict[str, KindSpec] = {
     # VK has no API to delete a message in a community's dialogue; its author can still be banned.
     "message": KindSpec("личное сообщение сообществу", "Сообщение", neuter=True, conversation=True,
                         can=frozenset({Capability.BAN, Capability.UNBAN, Capability.REPLY})),
+    # A message in a group chat the community is in: answered in the chat, its author banned from the community.
+    "chat_message": KindSpec("сообщение в беседе", "Сообщение", neuter=True, conversation=True,
+                             can=frozenset({Capability.BAN, Capability.UNBAN, Capability.REPLY})),
 }
 
 WORDS = NetworkWords(

@@ -19,8 +19,10 @@ from bot.domain import (
     ItemSeen,
     NetworkEvent,
 )
+from platforms.vk.content import describe, message_extras, plain_mentions
 
 NETWORK = "vk"
+CHAT_PEERS = 2_000_000_000  # peer ids of group chats ("беседы") start here
 
 # kind, the field holding the parent object's id, the field holding its owner, URL template
 _COMMENTS: dict[str, tuple[str, str, str, str]] = {
@@ -57,19 +59,8 @@ def _when(obj: dict[str, Any]) -> datetime:
 
 
 def summarize_attachments(attachments: Any) -> tuple[str, ...]:
-    """A short word per attachment for the card ('photo', 'link: example.com', ...)."""
-    if not isinstance(attachments, list):
-        return ()
-    result = []
-    for att in attachments:
-        if not isinstance(att, dict):
-            continue
-        kind = str(att.get("type", "?"))
-        if kind == "link" and isinstance(att.get("link"), dict):
-            result.append(f"link: {att['link'].get('url', '')}")
-        else:
-            result.append(kind)
-    return tuple(result)
+    """A short phrase per attachment for the card, in Russian ("фото (3)", "стикер", "ссылка: …")."""
+    return describe(attachments)[0]
 
 
 def _ext_id(kind: str, owner: int, obj: dict[str, Any], comment_id: int) -> str:
@@ -92,18 +83,32 @@ def _comment(kind: str, parent_field: str, owner_field: str, url: str, change: s
     ref: dict[str, Any] = {"owner_id": owner, "comment_id": comment_id}
     if parent is not None:
         ref[parent_field] = parent
-    text = obj.get("text")
+        if kind == "wall_comment":  # under which post: the card links it
+            ref["parent_url"] = f"https://vk.com/wall{owner}_{parent}"
+            ref["parent_title"] = f"запись {owner}_{parent}"
+    reply_to_user, reply_to_comment = _opt_int(obj, "reply_to_user"), _opt_int(obj, "reply_to_comment")
+    if reply_to_user:
+        ref["reply_to_user"] = reply_to_user  # whom it answers: the core names them
+    if reply_to_comment:
+        ref["reply_to_comment"] = reply_to_comment
+    raw = obj["text"] if isinstance(obj.get("text"), str) else ""
+    text = plain_mentions(raw)
+    if text != raw:
+        ref["raw_text"] = raw
+    attachments, inside = describe(obj.get("attachments"))
+    if inside:
+        ref["quoted"] = inside  # a repost's text: judged too
     draft = ItemDraft(
         network=NETWORK,
         account_id=group_id,
         kind=kind,
         ext_id=_ext_id(kind, owner, obj, comment_id),
         author=Author(from_id),
-        text=text if isinstance(text, str) else "",
+        text=text,
         created_at=_when(obj),
         url=url.format(owner=owner, parent=parent if parent is not None else 0, id=comment_id),
         ref=ref,
-        attachments=summarize_attachments(obj.get("attachments")),
+        attachments=attachments,
     )
     return ItemSeen(draft=draft, change=change)
 
@@ -125,18 +130,29 @@ def _message(obj: dict[str, Any], group_id: int) -> NetworkEvent:
     cmid = _opt_int(message, "conversation_message_id")
     if message.get("out") == 1 or from_id == -group_id:
         return Ignored("sent by the community itself")
-    text = message.get("text")
+    chat = peer_id >= CHAT_PEERS
+    if chat and isinstance(message.get("action"), dict):
+        return Ignored(f"chat service action {message['action'].get('type')!r}")  # a kick, a new title: no card
+    raw = message["text"] if isinstance(message.get("text"), str) else ""
+    text = plain_mentions(raw)
+    attachments, quoted = message_extras(message)
+    ref: dict[str, Any] = {"peer_id": peer_id, "message_id": message_id, "conversation_message_id": cmid}
+    if text != raw:
+        ref["raw_text"] = raw
+    if quoted:
+        ref["quoted"] = quoted  # forwarded and quoted messages: judged too
+    where = f"c{peer_id - CHAT_PEERS}" if chat else str(peer_id)
     draft = ItemDraft(
         network=NETWORK,
         account_id=group_id,
-        kind="message",
+        kind="chat_message" if chat else "message",
         ext_id=f"{peer_id}_{cmid if cmid is not None else message_id}",
         author=Author(from_id),
-        text=text if isinstance(text, str) else "",
+        text=text,
         created_at=_when(message),
-        url=f"https://vk.com/gim{group_id}?sel={peer_id}",
-        ref={"peer_id": peer_id, "message_id": message_id, "conversation_message_id": cmid},
-        attachments=summarize_attachments(message.get("attachments")),
+        url=f"https://vk.com/gim{group_id}?sel={where}",
+        ref=ref,
+        attachments=attachments,
     )
     return ItemSeen(draft=draft, change="new")
 

@@ -134,7 +134,7 @@ class VkPlatform:
             await self.api.call(item.account_id, "group", "wall.createComment", {
                 "owner_id": ref["owner_id"], "post_id": ref["post_id"], "message": text,
                 "reply_to_comment": ref["comment_id"], "guid": f"gospablik-{key}"})
-        elif item.kind == "message":
+        elif item.kind in ("message", "chat_message"):
             # random_id is VK's own guard against sending one message twice.
             await self.api.call(item.account_id, "group", "messages.send", {
                 "peer_id": ref["peer_id"], "random_id": key, "message": text})
