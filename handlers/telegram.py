@@ -201,9 +201,12 @@ def build_router() -> Router:
             member = StaffMember(message.chat.id, ANONYMOUS_NAME, Role.MODERATOR)
             who = f"{services.workchat.actor_prefix}:anonymous:{message.chat.id}"
         try:
+            tokens = [b.callback_data[len(BUTTON_PREFIX):] for row in (replied.reply_markup.inline_keyboard
+                                                                       if replied.reply_markup else [])
+                      for b in row if b.callback_data and b.callback_data.startswith(BUTTON_PREFIX)]
             problem = await replies.route(services, chat_id=message.chat.id, message_id=replied.message_id,
                                           user_id=user.id, user_name=member.name if member else user.full_name,
-                                          text=message.text, actor=who, member=member)
+                                          text=message.text, actor=who, member=member, tokens=tokens)
         except DatabaseUnavailable as exc:
             log.error("reply by %s: database unavailable: %s", user.id, exc)
             problem = "Ответ не отправлен: сервис временно не может его сохранить. Пожалуйста, повторите через минуту."

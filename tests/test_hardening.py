@@ -120,3 +120,20 @@ async def test_an_anonymous_administrator_is_told_why_they_are_refused(stack: St
     assert not stack.vk.calls_of("wall.createComment"), "nothing is sent to the citizen in nobody's name"
     [refused] = await stack.sql("SELECT actor, detail FROM audit WHERE action = 'message' AND result = 'refused'")
     assert refused["detail"]["reason"] == "anonymous administrator"
+
+
+async def test_an_old_copy_of_a_card_still_takes_a_reply_and_says_it_is_a_copy(stack: Stack) -> None:
+    await stack.event("wall_reply_new", wall_comment(9400, "Когда починят фонарь у школы?"))
+    first = await stack.wait_card("починят фонарь")
+    # The chat took the card but its record was lost (a crash mid-send): the lease ran out and it went out again.
+    await stack.sql("UPDATE cards SET message_id = NULL, sent_revision = 0, revision = revision + 1")
+    await stack.wait_for(lambda: sum("починят фонарь" in c["text"] for c in stack.cards()) == 2, what="a copy")
+    current = [c for c in stack.cards() if "починят фонарь" in c["text"]][-1]
+    assert current["message_id"] != first["message_id"]
+    await stack.tg.send_user_message(chat_id=WORK_CHAT, user_id=MODERATOR, reply_to_message_id=first["message_id"],
+                                     text="Заявка передана в службу, починим до пятницы.")
+    await stack.wait_for(lambda: len(stack.vk.calls_of("wall.createComment")) == 1, what="the reply sent to VK")
+    old = await stack.wait_card("Это старая копия карточки")
+    assert old["message_id"] == first["message_id"] and not old["buttons"]
+    assert f"сообщение №{current['message_id']}" in old["text"]
+    await stack.wait_card("починят фонарь", where=lambda c: "Заявка передана" in c["text"])

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot import audit, staff
 from bot.domain import Role
+from bot.workchat import copies
 from bot.workchat.subjects import Answer, PressContext
 
 if TYPE_CHECKING:
@@ -75,6 +76,12 @@ async def press(services: Services, *, token: str, chat_id: int, message_id: int
             return INVALID
         context = PressContext(button, member, chat_id, message_id, presser.actor)
         answer = await subject.press(conn, context)
+        current = await copies.current_of(conn, button, chat_id=chat_id, message_id=message_id)
+        if current is not None:
+            async def mark_copy(shown: int = current) -> None:
+                await copies.superseded(services, chat_id, message_id, shown)
+
+            context.later.append(mark_copy)
     # Wake the executor and the outbox only now that the decision is committed.
     services.actions_ready.set()
     services.cards_ready.set()
