@@ -26,12 +26,11 @@ from bot.platform import Platform
 from bot.publishing.subject import DraftSubjects, PublicationSubjects
 from bot.registry.desk import sync_configuration
 from bot.registry.subject import FormSubjects, ReportSubjects
-from bot.security.health import credential_health
 from bot.security.subject import AlertSubjects, SecurityCardSubjects
 from bot.services import Services
 from bot.wakeups import listen
 from bot.workchat.outbox import Outbox
-from handlers import calendar, registry, webhooks
+from handlers import calendar, health, registry, webhooks
 from handlers import telegram as telegram_handlers
 from handlers.context import SERVICES
 from handlers.telegram_webhook import WorkChatWebhook
@@ -83,21 +82,6 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return web.Response(status=500, text="internal error")
-
-
-async def health(request: web.Request) -> web.Response:
-    services = request.app.get(SERVICES)
-    if services is None:
-        return web.json_response({"status": "starting"}, status=503)
-    try:
-        await services.db.fetchval("SELECT 1")
-        credentials = await credential_health(services.db)
-    except DatabaseUnavailable:
-        return web.json_response({"status": "database unavailable"}, status=503)
-    if services.chat_health.lost:
-        return web.json_response({"status": "work chat unavailable", "reason": services.chat_health.lost_reason,
-                                  "credentials": credentials}, status=503)
-    return web.json_response({"status": "ok", "credentials": credentials})
 
 
 def build_app(config: Config, *, platforms: PlatformFactory = default_platforms, classifier: Any = None,
@@ -156,7 +140,7 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
 
     app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(loops)
-    app.router.add_get("/healthz", health)
+    health.install(app)
     webhooks.install(app)
     app.add_routes(calendar.routes)
     registry.install(app)

@@ -13,7 +13,7 @@ import logging
 
 from aiohttp import web
 
-from bot import jsonsafe
+from bot import jsonsafe, metrics
 from bot.db import DatabaseUnavailable
 from bot.moderation import inbox
 from bot.platform import NO_ROTATION, InboundCall, Respond
@@ -31,7 +31,8 @@ def install(app: web.Application) -> None:
     app.add_routes(routes)
 
 
-def _refuse(status: int, reason: str) -> web.Response:
+def _refuse(status: int, reason: str, network: str = "?") -> web.Response:
+    metrics.EVENTS.labels(network, "refused", reason).inc()
     return web.Response(status=status, text=reason, content_type="text/plain")
 
 
@@ -69,7 +70,7 @@ class Webhook(web.View):
             account_id = 0
         account = services.account(network, account_id) if platform else None
         if platform is None or account is None:
-            return _refuse(404, "unknown community or group")
+            return _refuse(404, "unknown community or group", network if platform else "?")
         try:
             rotation = await request.app[ROTATIONS].get(services.db, network, account_id)
         except DatabaseUnavailable:
@@ -77,24 +78,24 @@ class Webhook(web.View):
         refusal = platform.check_path(account, request.match_info.get("rest", ""), request.headers, request.remote,
                                       rotation)
         if refusal is not None:
-            return _refuse(refusal.status, refusal.text)
+            return _refuse(refusal.status, refusal.text, network)
         body = await _read_body(request, services.config.max_body_bytes)
         if body is None:
-            return _refuse(413, "body too large")
+            return _refuse(413, "body too large", network)
         try:
             payload, repaired = jsonsafe.loads(body)
         except jsonsafe.TooDeep:
-            return _refuse(400, "JSON nested too deep")
+            return _refuse(400, "JSON nested too deep", network)
         except ValueError:  # not JSON, or not UTF-8
-            return _refuse(400, "malformed JSON")
+            return _refuse(400, "malformed JSON", network)
         if not isinstance(payload, dict):
-            return _refuse(400, "expected a JSON object")
+            return _refuse(400, "expected a JSON object", network)
         outcome = await platform.inbound(InboundCall(account, request.match_info.get("rest", ""), request.headers,
                                                      request.remote, payload, rotation))
         if isinstance(outcome, Respond):
             if outcome.status == 200:
                 return web.Response(text=outcome.text, content_type="text/plain")
-            return _refuse(outcome.status, outcome.text)
+            return _refuse(outcome.status, outcome.text, network)
         stored = outcome.payload
         if repaired:
             # What PostgreSQL could not keep as sent, kept beside it as JSON escapes (never the secret).
@@ -107,7 +108,9 @@ class Webhook(web.View):
                                           payload=stored)
         except DatabaseUnavailable as exc:
             log.error("%s webhook for %s: database unavailable, asking to retry: %s", network, account_id, exc)
+            metrics.EVENTS.labels(network, "unavailable", "database").inc()
             return web.Response(status=503, text="storage unavailable, retry later", headers={"Retry-After": "10"})
+        metrics.EVENTS.labels(network, "duplicate" if accepted.duplicate else "stored", "webhook").inc()
         if not accepted.duplicate:
             services.events_ready.set()
         retry = request.headers.get("X-Retry-Counter")

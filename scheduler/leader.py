@@ -15,8 +15,10 @@ from typing import Any
 
 import asyncpg
 
+from bot import metrics
+from bot.leadership import LEADER_LOCK
+
 log = logging.getLogger(__name__)
-LEADER_LOCK = 7_420_002
 KEEPALIVES = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 
@@ -30,6 +32,7 @@ async def lead(url: str, duties: Callable[[], Coroutine[Any, Any, None]], *, ret
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
                 await asyncio.sleep(retry)
             log.info("this replica is the leader")
+            metrics.LEADER.set(1)
             task = asyncio.create_task(duties())
             try:
                 while not task.done():
@@ -45,6 +48,7 @@ async def lead(url: str, duties: Callable[[], Coroutine[Any, Any, None]], *, ret
         except Exception as exc:
             log.warning("leadership lost or not reachable: %s", exc)
         finally:
+            metrics.LEADER.set(0)
             if conn is not None and not conn.is_closed():
                 conn.terminate()  # close() may wait on a half-open connection; we are giving the lock up anyway
         await asyncio.sleep(retry)

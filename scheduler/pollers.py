@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from bot import metrics
 from bot.db import DatabaseUnavailable
 from bot.loops import drain_forever
 from bot.moderation import inbox
@@ -62,16 +63,20 @@ async def poll_one(services: Services) -> bool:
         steps = platform.poll(account, await _cursors(services, network, account_id))
         assert steps is not None
         async for step in steps:
+            fresh = 0
             async with services.db.transaction() as conn:
                 for event in step.events:
                     accepted = await inbox.store(conn, network=network, account_id=account_id,
                                                  event_id=event.event_id, event_type=event.event_type,
                                                  payload=event.payload)
-                    stored += not accepted.duplicate
+                    fresh += not accepted.duplicate
                 await conn.execute(
                     "INSERT INTO poll_cursors (network, account_id, scope, cursor) VALUES ($1, $2, $3, $4)"
                     " ON CONFLICT (network, account_id, scope) DO UPDATE SET cursor = $4, updated_at = now()",
                     network, account_id, step.scope, step.cursor)
+            stored += fresh
+            metrics.EVENTS.labels(network, "stored", "polled").inc(fresh)
+            metrics.EVENTS.labels(network, "duplicate", "polled").inc(len(step.events) - fresh)
             if step.events:
                 services.events_ready.set()
     except PlatformError as exc:

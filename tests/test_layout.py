@@ -4,7 +4,8 @@
   server's `pgserver` in `bot/db/`), and never app assembly or the emulators;
 - the classifier is a library of its own: the standard library and itself; so is the style advice, with
   pymorphy3 for Russian morphology, and the production calendar (`bot/workdays/`), with `holidays`;
-- the registry's letter (`bot/registry/letter.py`) is the one core module that writes DOCX (python-docx);
+- the registry's letter (`bot/registry/letter.py`) is the one core module that writes DOCX (python-docx), and
+  `bot/metrics.py` the one that speaks Prometheus (prometheus-client);
 - `handlers/` (thin transport) may use the core, aiohttp and aiogram;
 - each package in `platforms/` may use the core and its own network's libraries, never another platform;
 - `scheduler/` may use the core, asyncpg and APScheduler;
@@ -55,6 +56,8 @@ def _allowed(where: str, module: str) -> bool:
         return module.startswith("bot.workdays") or top == "holidays"
     if where == "bot/registry/letter.py":
         return top == "docx"
+    if where == "bot/metrics.py":
+        return top == "prometheus_client"
     if where.startswith("bot/"):
         return _core(module) or top == "asyncpg" or (top == "pgserver" and where.startswith("bot/db/"))
     if where.startswith("handlers/"):

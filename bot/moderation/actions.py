@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from bot import audit, executor
+from bot import audit, executor, metrics
 from bot.db import DatabaseUnavailable
 from bot.domain import Action, Capability, Item, ItemStatus, Note
 from bot.moderation import feedback, items, transitions
@@ -205,11 +205,13 @@ async def _done(services: Services, row: asyncpg.Record, item: Item, action: Act
                            at=done_at)
         if action in (Action.DELETE, Action.BAN, Action.RESTORE):
             await feedback.remember(conn, item, decision=action.value, actor=row["actor"], conversation=conversation)
+    metrics.ACTIONS.labels(item.network, action.value, "done", "").inc()
     log.info("action %s on item %s done", action.value, item.id)
 
 
 async def _failed(services: Services, row: asyncpg.Record, item: Item, action: Action, exc: PlatformError) -> None:
     attempts = row["attempts"]
+    metrics.NETWORK_ERRORS.labels(item.network, str(exc.code or ""), str(exc.transient).lower()).inc()
     conversation = _conversation(services, item)
     async with services.db.transaction() as conn:
         waited = datetime.now(UTC) - row["created_at"]
@@ -219,6 +221,7 @@ async def _failed(services: Services, row: asyncpg.Record, item: Item, action: A
             delay = backoff(attempts, cap=RETRY_CAP)
             await executor.ACTIONS.retry_later(conn, row["id"], delay, error_code=_code(exc), error=exc.message_ru,
                                                started_at=None)
+            metrics.RETRIES.labels(f"{item.network}:{action.value}").inc()
             at = datetime.now(UTC) + timedelta(seconds=delay)
             await transitions.annotate(conn, [item.id], Note("retrying", {
                 "error": exc.for_card(), "delay": delay, "attempt": attempts + 1, "at": at.isoformat()}))
@@ -242,6 +245,7 @@ async def _failed(services: Services, row: asyncpg.Record, item: Item, action: A
                            result="error", network=item.network, account_id=item.account_id, item_id=item.id,
                            original_text=item.text,
                            detail={"code": exc.code, "error": exc.message_ru, "attempts": attempts})
+    metrics.ACTIONS.labels(item.network, action.value, "failed", str(exc.code or "")).inc()
     log.error("action %s on item %s failed: %s", action.value, item.id, exc.for_card())
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from bot import audit
+from bot import audit, metrics
 from bot.config import Account
 from bot.db import DatabaseUnavailable
 from bot.domain import (
@@ -171,6 +171,8 @@ async def _judge(services: Services, conn: asyncpg.Connection, account: Account,
     if quoted.strip():  # forwarded, quoted or reposted text is the author's message too
         inside = services.classifier.classify(quoted, own_domains=account.own_domains).to_dict()
         verdict = with_quoted(verdict, inside)
+    for label in verdict.get("labels") or ["clean"]:
+        metrics.VERDICTS.labels(label).inc()
     return decide_policy(verdict, account, can_delete=spec.allows(Capability.DELETE) and not gone,
                          can_ban=spec.allows(Capability.BAN)), print_
 

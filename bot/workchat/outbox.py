@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from bot import metrics
 from bot.loops import drain_forever
 from bot.queue import Queue, backoff
 from bot.ratelimit import SlidingWindow
@@ -226,6 +227,9 @@ class Outbox:
         ids = list(d.cards)
         if isinstance(outcome, int):
             self.failing = 0
+            metrics.CHAT_WRITES.labels("send" if d.message_id is None else "edit").inc()
+            if d.message_id is None:
+                await self._observe_latency(conn, ids)
             for card_id, revision in d.cards.items():
                 await conn.execute(
                     "UPDATE cards SET chat_id = $6, message_id = $2, thread_id = $3, sent_revision = $4, attempts = 0,"
@@ -237,6 +241,7 @@ class Outbox:
             return
         await conn.execute("UPDATE cards SET sending_until = NULL WHERE id = ANY($1)", ids)
         exc = outcome
+        metrics.CHAT_ERRORS.labels(type(exc).__name__).inc()
         if isinstance(exc, RateLimited):
             self.window.pause(exc.retry_after)
             await self._later(conn, ids, exc.retry_after, f"rate limited: retry after {exc.retry_after}", d.attempts)
@@ -272,6 +277,14 @@ class Outbox:
             log.warning("work chat error for card %s (%s in a row), all cards wait %.0fs: %s", ids, self.failing,
                         delay, exc)
             await self._later(conn, ids, delay, str(exc), d.attempts)
+
+    async def _observe_latency(self, conn: asyncpg.Connection, card_ids: list[int]) -> None:
+        """From an item's receipt to its first card: what a moderator waits for (items only, first sends only)."""
+        rows = await conn.fetch(
+            "SELECT extract(epoch FROM now() - i.first_seen_at) AS waited FROM cards c JOIN items i"
+            " ON c.subject_kind = 'item' AND i.id = c.subject_id WHERE c.id = ANY($1)", card_ids)
+        for row in rows:
+            metrics.CARD_LATENCY.observe(max(0.0, float(row["waited"])))
 
     async def _announce_migration(self, old: int, new: int) -> None:
         try:
