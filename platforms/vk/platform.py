@@ -38,6 +38,8 @@ _COMMENT_SECTIONS = {"wall_comment": "wall", "photo_comment": "photos", "video_c
 # groups.ban's reason codes for the labels that make a ban.
 BAN_REASONS = {"spam": 1, "insult": 2, "obscene": 3}
 BAN_COMMENT = "Нарушение правил сообщества"
+# users.get names a deactivated page "DELETED" (or keeps a banned user's name): the card says what it is.
+DEACTIVATED = {"deleted": "страница удалена", "banned": "страница заблокирована VK"}
 
 
 class VkPlatform:
@@ -194,7 +196,8 @@ class VkPlatform:
                 users = []
             for user in users or []:
                 if isinstance(user, dict) and "id" in user:
-                    name = f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
+                    gone = DEACTIVATED.get(str(user.get("deactivated") or ""))
+                    name = gone or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
                     self._names[int(user["id"])] = name or f"id{user['id']}"
         return {u: self._names[u] for u in ids if u in self._names}
 
