@@ -167,6 +167,7 @@ class Item:
     decided_at: datetime | None = None
     ban_days: int | None = None  # with decision "ban": the term; None = forever
     removed_by: int | None = None  # with decision "removed": who deleted it on the network, if known
+    removed_by_name: str | None = None  # their name, where the network told it
     note: Note | None = None
     edited: bool = False
     busy: bool = False  # an action is under way on the network

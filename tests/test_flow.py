@@ -75,7 +75,8 @@ async def test_ban_menu_bans_for_seven_days_and_deletes(stack: Stack) -> None:
     assert labels(card) == ["⛔ 1 день", "⛔ 7 дней", "⛔ 30 дней", "⛔ Навсегда", "↩️ Отмена"]
     await stack.press(card, "7 дней")
     card = await stack.wait_card("Заработок от 5000", where=lambda c: "заблокирован" in c["text"])
-    assert "7 дней" in card["text"] and "Мария Захарова" in card["text"]
+    until = (__import__("datetime").datetime.now(stack.config.tz) + __import__("datetime").timedelta(days=7))
+    assert f"(на 7 дней, до {until:%d.%m.%Y})" in card["text"] and "Мария Захарова" in card["text"], card["text"]
     assert labels(card) == ["🔓 Разбанить", "♻️ Восстановить"]
     ban = vk_calls(stack, "groups.ban")
     assert len(ban) == 1

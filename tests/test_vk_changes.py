@@ -20,12 +20,13 @@ async def test_edit_updates_the_card_and_reopens_it(stack: Stack) -> None:
 
 
 async def test_deletion_by_someone_else_is_shown(stack: Stack) -> None:
+    stack.vk.add_user(100500, "Ольга", "Админова")  # the administrator who deletes in VK's own interface
     await stack.event("wall_reply_new", wall_comment(12, "Удалят не через нас"))
     await stack.wait_card("Удалят не через нас")
     await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 12, "user_id": 51234567,
                                             "deleter_id": 100500, "post_id": 1873})
     card = await stack.wait_card("Удалят не через нас", where=lambda c: "удалён в VK" in c["text"])
-    assert "Комментарий удалён в VK администратором id100500" in card["text"]
+    assert "Комментарий удалён в VK администратором Ольга Админова" in card["text"]
     assert labels(card) == ["⛔ Бан"]
 
     await stack.event("wall_reply_restore", wall_comment(12, "Удалят не через нас"))
@@ -109,11 +110,12 @@ async def test_author_deleting_their_own_comment_is_not_blamed_on_an_administrat
 
 async def test_a_deletion_that_overtakes_its_comment_still_wins(stack: Stack) -> None:
     # VK's first delivery of the comment failed; its deletion arrives before VK's retry of the comment.
+    stack.vk.add_user(100500, "Ольга", "Админова")
     await stack.event("wall_reply_delete", {"owner_id": -GROUP_ID, "id": 16, "user_id": 51234567,
                                             "deleter_id": 100500, "post_id": 1873})
     await stack.event("wall_reply_new", wall_comment(16, "Уже удалённый спам"))
     card = await stack.wait_card("Уже удалённый спам")
-    assert "Комментарий удалён в VK администратором id100500" in card["text"]
+    assert "Комментарий удалён в VK администратором Ольга Админова" in card["text"]
     assert labels(card) == ["⛔ Бан"]
     assert not [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
 

@@ -8,7 +8,7 @@ come from what the network can do (`KindSpec.can`): a button is never offered th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -137,7 +137,11 @@ def decision_line(item: Item, look: Look) -> str | None:
         return f"{done} — {who}{when}"
     if item.status is ItemStatus.BANNED:
         what = look.words.banned_ru if look.kind.conversation else f"удалено, {look.words.banned_ru}"
-        return f"⛔ {what[:1].upper()}{what[1:]} ({term_ru(item.ban_days)}) — {who}{when}"
+        until = ""
+        if item.ban_days and item.decided_at:
+            until = f", до {(item.decided_at + timedelta(days=item.ban_days)).astimezone(look.tz):%d.%m.%Y}"
+        term = f"на {term_ru(item.ban_days)}" if item.ban_days else term_ru(item.ban_days)
+        return f"⛔ {what[:1].upper()}{what[1:]} ({term}{until}) — {who}{when}"
     if item.status is ItemStatus.REMOVED:
         return removal_line(item, look)
     return None
@@ -151,7 +155,7 @@ def removal_line(item: Item, look: Look) -> str:
         return f"🗑 Автор удалил {mine} {where}"
     gone = look.kind.past("удалён", "удалено")
     if item.removed_by and item.removed_by > 0:
-        return f"🗑 {gone} {where} администратором id{item.removed_by}"
+        return f"🗑 {gone} {where} администратором {item.removed_by_name or f'id{item.removed_by}'}"
     return f"🗑 {gone} {where}"
 
 

@@ -15,15 +15,22 @@ from bot.workchat.model import Button, Card, Lines, bold, italic, plain
 PREVIEW = 140
 
 
-def _records(count: int) -> str:
-    """'1 запись', '3 записи', '8 записей'."""
+def _plural(count: int, one: str, few: str, many: str) -> str:
     if count % 10 == 1 and count % 100 != 11:
-        noun = "запись"
-    elif count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-        noun = "записи"
-    else:
-        noun = "записей"
-    return f"{count} {noun}"
+        return one
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
+def _records(count: int, kinds: set[bool]) -> str:
+    """'8 комментариев', '3 сообщения', '8 комментариев и сообщений' — never "записи" (a network's wall posts) or
+    "обращения" (formal appeals under 59-FZ, with deadlines of their own)."""
+    if kinds == {True}:
+        return f"{count} {_plural(count, 'сообщение', 'сообщения', 'сообщений')}"
+    if kinds == {False}:
+        return f"{count} {_plural(count, 'комментарий', 'комментария', 'комментариев')}"
+    return f"{count} комментариев и сообщений"
 
 
 def _preview(text: str) -> str:
@@ -40,14 +47,18 @@ def _status(item: Item, look: Look) -> str | None:
     }.get(item.status)
 
 
-def render_digest(entries: list[tuple[Item, Look]], *, account_name: str) -> Card:
-    """`entries` in the order they were numbered when the digest was first sent."""
+def render_digest(entries: list[tuple[Item, Look]], *, account_name: str,
+                  numbers: dict[int, int | None] | None = None) -> Card:
+    """`entries` in the order they were numbered when the digest was first sent; `numbers` are the numbers they
+    were given then (an item taken out leaves a gap, so nobody's number changes under their finger)."""
     text = Lines()
-    text.line(bold("📥 Поток обращений"), plain(f" · {account_name}"))
-    text.line(italic(f"{_records(len(entries))} в одном сообщении, чтобы не превысить лимит сообщений в чате."))
+    text.line(bold("📥 Поток комментариев и сообщений"), plain(f" · {account_name}"))
+    kinds = {look.kind.conversation for _item, look in entries}
+    text.line(italic(f"{_records(len(entries), kinds)} в одной карточке, чтобы не превысить лимит сообщений в чате."))
     text.blank()
     rows: list[tuple[Button, ...]] = []
-    for number, (item, look) in enumerate(entries, start=1):
+    for position, (item, look) in enumerate(entries, start=1):
+        number = (numbers or {}).get(item.id) or position
         author = item.author.name or f"id{item.author.id}"
         labels = ", ".join(LABEL_RU.get(label, label) for label in item.labels)
         shown = f"«{_preview(item.text)}»" if item.text.strip() else (

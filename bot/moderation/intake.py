@@ -59,6 +59,8 @@ async def _names(services: Services, parsed: list[tuple[asyncpg.Record, Any]]) -
     """Authors' names for the whole batch that the events did not carry, one network call per page."""
     wanted: dict[tuple[str, int], set[int]] = {}
     for row, result in parsed:
+        if isinstance(result, tuple) and isinstance(result[1], ItemGone) and (result[1].deleter_id or 0) > 0:
+            wanted.setdefault((row["network"], row["account_id"]), set()).add(result[1].deleter_id)  # type: ignore[arg-type]
         if isinstance(result, tuple) and isinstance(result[1], ItemSeen):
             draft = result[1].draft
             page = wanted.setdefault((row["network"], row["account_id"]), set())
@@ -147,7 +149,7 @@ async def apply(services: Services, conn: asyncpg.Connection, account: Account, 
     if isinstance(event, ItemSeen):
         return await _seen(services, conn, account, event, names, event_row)
     if isinstance(event, ItemGone):
-        return await _gone(conn, event, event_row)
+        return await _gone(conn, event, event_row, names.get((event.network, event.deleter_id or 0)))
     if isinstance(event, AuthorBlocked):
         return await _blocked(conn, event)
     if isinstance(event, AuthorUnblocked):
@@ -237,18 +239,22 @@ async def _seen(services: Services, conn: asyncpg.Connection, account: Account, 
             "DELETE FROM tombstones WHERE network = $1 AND account_id = $2 AND kind = $3 AND ext_id = $4"
             " RETURNING deleter_id, event_id", *key)
         gone = tomb is not None and (event.change != "restore" or tomb["event_id"] > event_row)
+        remover_name = None
+        if gone and tomb and _remover(tomb["deleter_id"]):  # rare: a deletion that overtook its comment
+            remover_name = (await services.platform(draft.network).names(draft.account_id, [tomb["deleter_id"]])
+                            ).get(tomb["deleter_id"])
         judgement, print_ = await _judge(services, conn, account, draft.kind, draft.text, draft.author.id, gone=gone,
                                          quoted=quoted)
         item_id = await conn.fetchval(
             "INSERT INTO items (network, account_id, kind, ext_id, author_id, author_name, text, original_text,"
             " attachments, created_at, url, ref, fingerprint, verdict, edited, last_event_id, status, decision,"
-            " decided_at, removed_by)"
+            " decided_at, removed_by, removed_by_name)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-            " CASE WHEN $17::text IS NULL THEN NULL ELSE now() END, $18) RETURNING id",
+            " CASE WHEN $17::text IS NULL THEN NULL ELSE now() END, $18, $19) RETURNING id",
             *key, draft.author.id, author_name, draft.text, list(draft.attachments), draft.created_at, draft.url,
             draft.ref, print_, judgement.verdict, event.change == "edit", event_row,
             "removed" if gone else "open", "removed" if gone else None,
-            _remover(tomb["deleter_id"]) if gone and tomb else None)
+            _remover(tomb["deleter_id"]) if gone and tomb else None, remover_name)
         await outbox.open_card(conn, "item", item_id, chat_id=services.workchat.chat_id,
                                digest_key=f"{draft.network}:{draft.account_id}")
         return "arrived already deleted" if gone else await _auto(services, conn, item_id, judgement)
@@ -278,7 +284,7 @@ async def _seen(services: Services, conn: asyncpg.Connection, account: Account, 
     return "duplicate"
 
 
-async def _gone(conn: asyncpg.Connection, event: ItemGone, event_row: int) -> str:
+async def _gone(conn: asyncpg.Connection, event: ItemGone, event_row: int, deleter_name: str | None = None) -> str:
     key = (event.network, event.account_id, event.kind, event.ext_id)
     await _item_lock(conn, key)
     row = await conn.fetchrow(
@@ -302,7 +308,7 @@ async def _gone(conn: asyncpg.Connection, event: ItemGone, event_row: int) -> st
     if row["status"] not in (ItemStatus.OPEN, ItemStatus.APPROVED):
         return "delete echo"
     await transitions.move(conn, row["id"], "removed", decision=Decision("removed", removed_by=_remover(
-        event.deleter_id)), note=None, extra={"last_event_id": event_row})
+        event.deleter_id)), note=None, extra={"last_event_id": event_row, "removed_by_name": deleter_name})
     return "removed on network"
 
 

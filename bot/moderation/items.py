@@ -27,6 +27,7 @@ def item_from_row(row: asyncpg.Record) -> Item:
         decided_at=row["decided_at"],
         ban_days=row["ban_days"],
         removed_by=row["removed_by"],
+        removed_by_name=row["removed_by_name"],
         note=Note(row["note_code"], row["note_params"] or {}) if row["note_code"] else None,
         edited=row["edited"],
         busy=row["busy"],

@@ -60,7 +60,11 @@ class ItemSubjects:
         found = [items.item_from_row(r) for r in await conn.fetch(_ITEMS, subject_ids)]
         first = found[0]
         look = self.look(first)
-        card = render_digest([(item, self.look(item)) for item in found], account_name=look.account_name)
+        numbers = {r["subject_id"]: r["digest_number"] for r in await conn.fetch(
+            "SELECT subject_id, digest_number FROM cards WHERE subject_kind = 'item' AND subject_id = ANY($1)",
+            subject_ids)}
+        card = render_digest([(item, self.look(item)) for item in found], account_name=look.account_name,
+                             numbers=numbers)
         return Drawing(card, {item.id: item.decision_seq for item in found}, self._topic(first))
 
     def refusal(self, staff: StaffMember | None, action: str) -> Answer | None:
