@@ -88,6 +88,6 @@ async def test_a_sticker_shows_in_a_digest(stack: Stack) -> None:
     await stack.arrive_unprocessed([("wall_reply_new", dict(wall_comment(6000 + n, "" if n == 0 else f"Текст {n}"),
                                                             attachments=sticker if n == 0 else []))
                                     for n in range(12)])
-    digest = await stack.wait_card("Поток обращений")
+    digest = await stack.wait_card("Поток комментариев")
     assert "Иван Петров (комментарий к записи): стикер" in digest["text"]
     assert "«»" not in digest["text"]
