@@ -186,8 +186,10 @@ class Outbox:
             more = await OUTBOX.claim(conn, DIGEST_SIZE - 1, where="digest_key = $2 AND message_id IS NULL"
                                       " AND NOT expanded AND subject_kind = $3", args=(card["digest_key"],
                                                                                          card["subject_kind"]))
-            members = sorted([card, *more], key=lambda c: c["subject_id"])  # numbered as every redraw numbers them
+            members = sorted([card, *more], key=lambda c: c["subject_id"])
             if len(members) > 1:
+                for number, member in enumerate(members, start=1):  # the numbers the digest keeps
+                    await conn.execute("UPDATE cards SET digest_number = $2 WHERE id = $1", member["id"], number)
                 return await self._draw_digest(conn, members, message_id=None)
         return await self._draw_card(conn, card)
 
