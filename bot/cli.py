@@ -62,19 +62,58 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _check_online(config: Config) -> int:
+    """Every credential tried for real, as the daily security check tries it, and the database reached."""
+    from bot.app import default_platforms, make_bot
+    from bot.db import DatabaseUnavailable, open_database
+    from platforms.telegram import TelegramWorkChat
+
+    failed = 0
+    try:
+        async with open_database(config.database_url, config.data_dir, run_migrations=False, max_size=1) as db:
+            version = await db.fetchval("SHOW server_version")
+        print(f"✅ база данных: PostgreSQL {version}")
+    except (DatabaseUnavailable, OSError) as exc:
+        print(f"❌ база данных недоступна: {exc}")
+        failed += 1
+    bot = make_bot(config)
+    platforms = default_platforms(config, bot)
+    workchat = TelegramWorkChat(bot, config.telegram.work_chat_id)
+    try:
+        found = [c for account in config.accounts for c in await platforms[account.network].check_access(account)]
+        found += await workchat.check_access()
+    finally:
+        for platform in platforms.values():
+            await platform.close()
+        await workchat.close()
+    for credential in found:
+        if credential.valid:
+            print(f"✅ {credential.title_ru}" + (f": {credential.rights_ru}" if credential.rights_ru else ""))
+            continue
+        failed += 1
+        print(f"❌ {credential.title_ru}: {credential.problem_ru}")
+        if credential.advice_ru:
+            print(f"   что сделать: {credential.advice_ru}")
+    return 1 if failed else 0
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     from platforms.vk.config import VkCommunity
 
     config = _config(args)
+    if args.online:
+        return asyncio.run(_check_online(config))
     for account in config.accounts:
         if isinstance(account.settings, VkCommunity) and account.settings.confirmation is None:
             print(f"VK community {account.id}: the confirmation string will be asked from VK"
                   " (set the server up with `gospablik vk setup`)")
-    vk = len(config.accounts_of("vk"))
-    ok = len(config.accounts_of("ok"))
-    channels = len(config.accounts_of("telegram"))
-    print(f"Configuration is valid: {vk} VK communities, {ok} OK groups, {channels} Telegram channels, "
-          f"{len(config.staff)} staff in the file, "
+    def count(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    pages = ", ".join([count(len(config.accounts_of("vk")), "VK community", "VK communities"),
+                       count(len(config.accounts_of("ok")), "OK group", "OK groups"),
+                       count(len(config.accounts_of("telegram")), "Telegram channel", "Telegram channels")])
+    print(f"Configuration is valid: {pages}, {count(len(config.staff), 'staff member', 'staff members')} in the file, "
           f"work chat {config.telegram.work_chat_id} ({config.telegram.mode}), "
           f"database: {'DATABASE_URL' if config.database_url else 'embedded in ' + str(config.data_dir)}")
     return 0
@@ -318,8 +357,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     logs.setup("text")
-    return asyncio.run(run_demo(host=args.host, port=args.port, data_dir=Path(args.data_dir),
-                                ephemeral=args.ephemeral, open_browser=not args.no_open))
+    try:
+        return asyncio.run(run_demo(host=args.host, port=args.port, data_dir=Path(args.data_dir),
+                                    ephemeral=args.ephemeral, open_browser=not args.no_open))
+    except KeyboardInterrupt:  # Ctrl+C is how a demo ends: not an error for `make demo`
+        print("\n  gospablik demo stopped.")
+        return 0
 
 
 def cmd_classify(args: argparse.Namespace, rest: list[str]) -> int:
@@ -338,8 +381,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int)
     run.set_defaults(func=cmd_run)
 
-    sub.add_parser("check-config", help="validate the configuration and say what is wrong").set_defaults(
-        func=cmd_check_config)
+    check = sub.add_parser("check-config", help="validate the configuration and say what is wrong")
+    check.add_argument("--online", action="store_true", help="also reach the database and try every credential "
+                                                              "(Telegram, VK, OK) for real")
+    check.set_defaults(func=cmd_check_config)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
     demo = sub.add_parser("demo", help="the whole service offline, with emulated VK and Telegram")

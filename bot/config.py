@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import dotenv
 from bot.domain import GRANTS, LABELS, Permission, PolicyAction, Role
 from bot.registry.settings import RegistrySettings, parse_registry
 from bot.security.settings import SecuritySettings, parse_security
@@ -27,6 +28,7 @@ TELEGRAM_API = "https://api.telegram.org"
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 HUMAN_ONLY = frozenset({"insult", "illegal"})  # labels the regulation leaves to a person
+PLACEHOLDER = re.compile(r"replace[-_]?(me|with)|change[-_]?me|<[^>]*>|^x{3,}$|^\.\.\.$", re.IGNORECASE)
 
 
 class ConfigError(Exception):
@@ -169,6 +171,8 @@ class Reader:
         value = self.env.get(name, "").strip()
         if not value:
             self.problems.append(f"environment variable {name} is not set ({why})")
+        elif PLACEHOLDER.search(value):
+            self.problems.append(f"environment variable {name} still holds the example's placeholder ({why})")
         return value
 
     def account(self, raw: Mapping[str, Any], where: str, *, network: str, account_id: int, default_name: str,
@@ -364,8 +368,10 @@ def _staff(read: Reader, data: Mapping[str, Any]) -> list[StaffMember]:
 
 def load_config(path: Path | None, env: Mapping[str, str] | None,
                 sections: Mapping[str, SectionParser]) -> Config:
-    """Reads the TOML file (default `gospablik.toml`, or $GOSPABLIK_CONFIG) and the environment."""
-    env = os.environ if env is None else env
+    """Reads the TOML file (default `gospablik.toml`, or $GOSPABLIK_CONFIG) and the environment, with `.env` from the
+    working folder (or $GOSPABLIK_ENV_FILE) beneath it."""
+    if env is None:
+        env = {**dotenv.read(Path(os.environ.get("GOSPABLIK_ENV_FILE", ".env"))), **os.environ}
     path = path or Path(env.get("GOSPABLIK_CONFIG", DEFAULT_CONFIG_PATH))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -398,7 +398,7 @@ async def run_demo(*, host: str, port: int, data_dir: Path, ephemeral: bool, ope
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            print(f"Cannot listen on {host}:{port}: {exc.strerror}. Try `gospablik demo --port 8081`.")
+            print(f"Cannot listen on {host}:{port}: {exc.strerror}. Try `make demo ARGS=\"--port {port + 1}\"`.")
             return 1
         url = f"http://{host}:{port}/sandbox/"
         print(f"\n  gospablik demo is running: {url}\n"

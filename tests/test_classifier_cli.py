@@ -66,3 +66,10 @@ def test_python_dash_m_reads_stdin() -> None:
                        text=True, cwd=REPO, timeout=60, encoding="utf-8")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["labels"] == ["spam"]
+
+
+def test_cli_plain_text_is_told_the_expected_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = _write(tmp_path, ["Когда починят дорогу на Ленина?"])
+    assert main([str(p)]) == 1
+    err = capsys.readouterr().err
+    assert "line 1" in err and "each line must be one JSON object" in err and '{"id": 1, "text":' in err

@@ -137,12 +137,30 @@ def test_the_shipped_example_is_valid() -> None:
     env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "s", "VK_SECRET_229000001": "s",
            "VK_CONFIRMATION_229000001": "c", "VK_GROUP_TOKEN_229000001": "g", "VK_USER_TOKEN_229000001": "u"}
     env_example = Path(__file__).parent.parent / "deploy" / ".env.example"
-    env |= {k: v for k, _, v in (line.partition("=") for line in env_example.read_text().splitlines())
-            if k.startswith("OK_")}
-    config = load_config(example, env)
+    placeholders = {k: v for k, _, v in (line.partition("=") for line in env_example.read_text().splitlines())
+                    if k.startswith("OK_")}
+    with pytest.raises(ConfigError) as caught:  # the example's values are placeholders, and said to be
+        load_config(example, env | placeholders)
+    assert any("OK_APP_SECRET still holds the example's placeholder" in p for p in caught.value.problems)
+    real = {k: "x7Kp2mQ9vR4tW8zA3bN6cD1e" for k in placeholders}
+    config = load_config(example, env | real)
     assert config.account("vk", 229000001).own_domains == ("admokt.ru", "gosuslugi.ru")
     ok = config.account("ok", 70000000000001)
-    assert ok is not None and ok.settings.webhook_secret == "replace-with-24-random-letters-and-digits"
+    assert ok is not None and ok.settings.webhook_secret == "x7Kp2mQ9vR4tW8zA3bN6cD1e"
+
+
+def test_a_dot_env_file_supplies_what_the_environment_does_not(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, GOOD)
+    for key in ENV:
+        monkeypatch.delenv(key, raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("# secrets\n" + "\n".join(f"export {k}=\"{v}\"" for k, v in ENV.items()) + "\n",
+                        encoding="utf-8")
+    monkeypatch.setenv("GOSPABLIK_ENV_FILE", str(env_file))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999:from-the-real-environment")
+    config = load_config(path)
+    assert config.telegram.bot_token == "999:from-the-real-environment", "the real environment wins"
+    assert config.account("vk", 229000002) is not None
 
 
 def test_classify_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -148,3 +148,17 @@ async def test_the_security_card_is_ticked_with_dates(guarded: Stack) -> None:
     assert row["gov_mark"] is True, "the Госуслуги tick is the registry's «Госорганизация» mark"
     ticks = await stack.sql("SELECT item, done_on FROM security_ticks ORDER BY item")
     assert [(t["item"], t["done_on"]) for t in ticks] == [("gosuslugi", today), ("two_factor", date(2026, 11, 1))]
+
+
+async def test_check_config_online_tries_every_credential(guarded: Stack, capsys: Any) -> None:
+    from bot.cli import _check_online
+
+    stack = guarded
+    stack.vk.revoke_token("group")
+    assert await _check_online(stack.config) == 1
+    out = capsys.readouterr().out
+    assert "✅ база данных: PostgreSQL" in out
+    assert "✅ токен администратора группы в Одноклассниках" in out and "✅ бот рабочего чата в Telegram" in out
+    assert "❌ ключ доступа сообщества ВКонтакте" in out and "что сделать: Создайте новый ключ" in out
+    stack.vk.restore_token("group")
+    assert await _check_online(stack.config) == 0

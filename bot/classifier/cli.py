@@ -56,7 +56,11 @@ def run(lines: Iterable[str], out: TextIO, err: TextIO, *, explain: bool, own_do
                 raise ValueError('"repeated_by" must be an integer')
         except ValueError as e:  # json.JSONDecodeError is a ValueError
             bad += 1
-            print(f"gospablik classify: line {no}: malformed input: {e}", file=err)
+            hint = ""
+            if isinstance(e, json.JSONDecodeError) and not line.startswith(("{", "[")):
+                hint = (" — each line must be one JSON object, e.g. "
+                        '{"id": 1, "text": "Когда починят дорогу?"}')
+            print(f"gospablik classify: line {no}: malformed input: {e}{hint}", file=err)
             continue
         v = clf.classify(text, own_domains=own_domains, repeated_by=repeated)
         if explain:

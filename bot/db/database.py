@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -138,6 +139,15 @@ async def migrate(db: Database) -> list[str]:
     return applied
 
 
+def _quiet_runtime_dir() -> None:
+    """pgserver keeps its lock in the user's runtime folder; without XDG_RUNTIME_DIR (a server, a container)
+    platformdirs warns at every start, twice. Give it the folder it would fall back to anyway."""
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        folder = Path(tempfile.gettempdir()) / f"runtime-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(folder)
+
+
 def forget_dead_handles(pgdata: Path) -> list[int]:
     """Removes processes that no longer exist from pgserver's list of the server's users.
 
@@ -182,6 +192,7 @@ class EmbeddedPostgres:
         self._server: Any = None
 
     async def start(self) -> str:
+        _quiet_runtime_dir()
         import pgserver
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
