@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from bot import config as config_module
-from bot import logs
+from bot import exports, logs
 from bot.config import Config, ConfigError, SectionParser
 from platforms import ok, vk
 from platforms.telegram.config import TelegramSection
@@ -32,15 +30,6 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.config) if args.config else None)
-
-
-def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-    except ValueError:
-        raise SystemExit(f"--since: expected a date like 2026-11-01, got {value!r}") from None
 
 
 async def _with_db(config: Config, work: Callable[..., Awaitable[int]]) -> int:
@@ -128,42 +117,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(_with_db(_config(args), work))
-
-
-def _export(args: argparse.Namespace, writer: Callable[..., Awaitable[int]], what: str) -> int:
-    """Writes records from `since` to the output (a file, or standard output) and says how many."""
-    since = _since(args.since)
-
-    async def work(db: object) -> int:
-        with _output(args.output) as out:
-            count = await writer(db, out, since)
-        print(f"exported {count} {what}", file=sys.stderr)
-        return 0
-
-    return asyncio.run(_with_db(_config(args), work))
-
-
-def cmd_audit_export(args: argparse.Namespace) -> int:
-    from bot.audit import export_csv
-
-    if args.format != "csv":
-        raise SystemExit("--format: only csv is supported")
-    return _export(args, export_csv, "audit entries")
-
-
-def cmd_feedback_export(args: argparse.Namespace) -> int:
-    from bot.moderation.feedback import export_jsonl
-
-    return _export(args, export_jsonl, "labelled examples")
-
-
-@contextlib.contextmanager
-def _output(path: str | None):
-    if not path or path == "-":
-        yield sys.stdout
-    else:
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            yield out
 
 
 def cmd_vk_setup(args: argparse.Namespace) -> int:
@@ -419,19 +372,7 @@ def parser() -> argparse.ArgumentParser:
     secrets_parser.add_parser("check", help="weak or reused secrets, values of the wrong kind, leftovers").set_defaults(
         func=cmd_secrets_check)
 
-    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
-    export = audit.add_parser("export", help="write the audit trail out")
-    export.add_argument("--since", help="first day, YYYY-MM-DD")
-    export.add_argument("--format", default="csv")
-    export.add_argument("--output", "-o", help="file (default: standard output)")
-    export.set_defaults(func=cmd_audit_export)
-
-    fb = sub.add_parser("feedback", help="the specialist's decisions as labelled examples").add_subparsers(
-        dest="feedback_command", required=True)
-    fexport = fb.add_parser("export", help="write labelled examples as JSON lines")
-    fexport.add_argument("--since", help="first day, YYYY-MM-DD")
-    fexport.add_argument("--output", "-o")
-    fexport.set_defaults(func=cmd_feedback_export)
+    exports.add_parsers(sub)
 
     _registry_parser(sub)
     sub.add_parser("classify", help="classify JSON lines {id, text}; see `gospablik classify --help`",

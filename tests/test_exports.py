@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -52,7 +53,7 @@ async def test_audit_and_feedback_exports(stack: Stack, tmp_path: Path) -> None:
     await stack.wait_card("уборку снега", where=lambda c: "Оставлено —" in c["text"])
 
     code, out, err = await gospablik(tmp_path, stack.database_url, "audit", "export", "--since", "2020-01-01",
-                                     "--format", "csv")
+                                     "--format", "raw")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     actions = [(r["action"], r["result"]) for r in rows]
@@ -62,7 +63,8 @@ async def test_audit_and_feedback_exports(stack: Stack, tmp_path: Path) -> None:
     assert delete["original_text"] == "Рекламный текст про окна"
     assert delete["network"] == "vk" and delete["account_id"] == str(GROUP_ID)
     assert "secret" not in out
-    code, out, _ = await gospablik(tmp_path, stack.database_url, "audit", "export", "--since", "2999-01-01")
+    code, out, _ = await gospablik(tmp_path, stack.database_url, "audit", "export", "--since", "2999-01-01",
+                                   "--format", "raw")
     assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 0
 
     code, out, err = await gospablik(tmp_path, stack.database_url, "feedback", "export")
@@ -71,6 +73,55 @@ async def test_audit_and_feedback_exports(stack: Stack, tmp_path: Path) -> None:
     assert {(e["text"], e["kept"]) for e in examples} == {("Рекламный текст про окна", False),
                                                           ("Спасибо за уборку снега", True)}
     assert all("predicted" in e and "id" in e for e in examples)
+
+
+async def database_only(database_url: str, *args: str) -> tuple[int, bytes, str]:
+    """The command run with nothing but DATABASE_URL: no configuration file, no secrets."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VK_", "TELEGRAM_", "OK_", "GOSPABLIK_"))}
+    env["DATABASE_URL"] = database_url
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", "/nonexistent/gospablik.toml", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    return proc.returncode or 0, out, err.decode()
+
+
+async def test_the_audit_a_head_of_department_can_open(stack: Stack, tmp_path: Path) -> None:
+    await stack.event("wall_reply_new", wall_comment(3, "Куплю-продам, пишите в личку"))
+    card = await stack.wait_card("Куплю-продам")
+    refused = await stack.press(card, "Удалить", user_id=222)  # a viewer: refused, and audited
+    assert "модератор" in refused["text"]
+    await stack.press(card, "Бан")
+    menu = await stack.wait_card("Куплю-продам", where=lambda c: "⛔ 7 дней" in " ".join(
+        b["text"] for row in c["buttons"] for b in row))
+    await stack.press(menu, "7 дней")
+    await stack.wait_card("Куплю-продам", where=lambda c: "заблокирован" in c["text"])
+    await stack.settled()
+
+    code, out, err = await database_only(stack.database_url, "audit", "export", "--staff", "Мария")
+    assert code == 0, err
+    assert out.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM: Excel reads it as such"
+    rows = list(csv.reader(io.StringIO(out.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:5] == ["№", "Дата и время", "Кто", "Действие", "Итог"]
+    actions = [r[3] for r in rows[1:]]
+    assert "бан на 7 дн." in actions and all(r[2] == "Мария Захарова" for r in rows[1:])
+    assert all(re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d", r[1]) for r in rows[1:])
+
+    code, out, err = await database_only(stack.database_url, "audit", "export", "--action", "press")
+    rows = list(csv.reader(io.StringIO(out.decode("utf-8-sig")), delimiter=";"))
+    assert [r[3] for r in rows[1:]] == ["отказано: нет прав на это действие"]
+    assert rows[1][2] == "Пётр Иванов" and rows[1][4] == "отказано"
+
+    workbook = tmp_path / "audit.xlsx"
+    code, _, err = await database_only(stack.database_url, "audit", "export", "--format", "xlsx", "-o",
+                                       str(workbook), "--page", f"vk:{GROUP_ID}")
+    assert code == 0, err
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(workbook).active
+    header = [c.value for c in sheet[1]]
+    assert header[3] == "Действие" and sheet.max_row > 2
+    assert {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)} == {f"vk:{GROUP_ID}"}
 
 
 async def test_audit_is_append_only(stack: Stack) -> None:
