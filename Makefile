@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint eval bench check-config clean
+.PHONY: demo run test lint eval bench faults check-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)  ## speed and memory, printed, never asserted
 	$(BIN)/python -m bench.bench_classifier
 	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.bench_registry
+
+faults: $(STAMP)  ## the service in its own process, killed, starved and flooded; promises checked (ARGS="kill fuzz")
+	$(BIN)/python -m faults.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

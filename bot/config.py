@@ -22,12 +22,14 @@ from bot import dotenv
 from bot.domain import GRANTS, LABELS, Permission, PolicyAction, Role
 from bot.registry.settings import RegistrySettings, parse_registry
 from bot.security.settings import SecuritySettings, parse_security
+from bot.summary.settings import ReportSettings, parse_reports
 
 DEFAULT_CONFIG_PATH = Path("gospablik.toml")
 TELEGRAM_API = "https://api.telegram.org"
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 HUMAN_ONLY = frozenset({"insult", "illegal"})  # labels the regulation leaves to a person
+CORE_SECTIONS = ("service", "telegram", "staff", "publishing", "registry", "security", "reports")
 PLACEHOLDER = re.compile(r"replace[-_]?(me|with)|change[-_]?me|<[^>]*>|^x{3,}$|^\.\.\.$", re.IGNORECASE)
 
 
@@ -123,6 +125,7 @@ class Config:
     calendar_secret: str | None = None  # the content plan's iCalendar feed: /calendar/<secret>.ics
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -277,11 +280,12 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
 
     registry = parse_registry(read, data)
     security = parse_security(read, data)
+    reports = parse_reports(read, data)
 
     networks: dict[str, Any] = {}
     accounts: list[Account] = []
     for name in data:
-        if name not in sections and name not in ("service", "telegram", "staff", "publishing", "registry", "security"):
+        if name not in sections and name not in CORE_SECTIONS:
             problems.append(f"[{name}]: unknown section (known networks: {', '.join(sections)})")
     for name, parser in sections.items():
         section = read.get(data, name, dict, "", default=None)
@@ -301,7 +305,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         host=host, port=port, public_url=public_url.rstrip("/") if public_url else None,
         database_url=env.get("DATABASE_URL") or None, data_dir=data_dir, dry_run=dry_run,
         log_format=log_format, timezone=timezone, publishing_grace=timedelta(minutes=max(grace, 0)),
-        calendar_secret=calendar_secret, registry=registry, security=security,
+        calendar_secret=calendar_secret, registry=registry, security=security, reports=reports,
         retry_actions_for=timedelta(minutes=max(retry_minutes, 1)),
     )
 

@@ -21,9 +21,10 @@ from bot.db import DatabaseUnavailable
 from bot.domain import Permission, Role
 from bot.publishing import authoring, plan, templates
 from bot.registry import form as registry_form
-from bot.registry.desk import registry_url
+from bot.registry.desk import registry_url, today
 from bot.security.subject import check_later, open_security_card
 from bot.services import Services
+from bot.summary import send as summary
 from bot.workchat import replies
 from bot.workchat.chat import BUTTON_PREFIX, WorkChatError
 from bot.workchat.press import INVALID, UNAVAILABLE, Presser, press
@@ -125,7 +126,7 @@ def build_router() -> Router:
 
     @router.message(F.text.startswith("/"))
     async def on_command(message: Message, services: Services) -> None:
-        """`/staff`, `/templates`, `/plan`, `/registry` and `/security` in the work chat."""
+        """`/staff`, `/templates`, `/plan`, `/registry`, `/security` and `/summary` in the work chat."""
         if message.chat.id != services.workchat.chat_id or message.from_user is None:
             return
         if await anonymous(services, message):  # commands change things: they need a person's name
@@ -154,6 +155,14 @@ def build_router() -> Router:
                                 "Публичная страница реестра: " + registry_url(services.config))
                     else:
                         await registry_form.start(conn, user_id=user.id, chat_id=message.chat.id)
+                        text = None
+                elif command == "summary":
+                    if member is None:
+                        text = "Извините, итоги видят только сотрудники Госпаблика."
+                    else:
+                        week = args.strip().lower() in ("неделя", "week", "w")
+                        later.append(lambda: summary.weekly(services, day=today(services.config), force=True)
+                                     if week else summary.daily(services, force=True))
                         text = None
                 elif command == "security":
                     if member is None or not member.can(Permission.REGISTRY):

@@ -14,6 +14,7 @@ from bot.security.check import run as run_security_check
 from bot.security.rotation import NO_ROTATION, digest
 from bot.security.rotation import load as load_rotation
 from bot.services import Services
+from bot.summary import send as summary
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,17 @@ async def security_check(services: Services) -> int:
     return 0
 
 
+async def daily_summary(services: Services) -> bool:
+    """The day's summary in the work chat (and the week's on its day), on working days."""
+    try:
+        return await summary.daily(services)
+    except DatabaseUnavailable as exc:
+        log.warning("daily summary: %s", exc)
+    except Exception:
+        log.exception("daily summary failed")
+    return False
+
+
 def start_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=services.config.tz)
     scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
@@ -112,6 +124,10 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     # At start (a reminder missed while the service was down comes now) and every morning.
     scheduler.add_job(registry_reminders, "cron", hour=9, minute=0, args=[services], id="registry_reminders",
                       next_run_time=datetime.now(services.config.tz))
+    reports = services.config.reports
+    if reports.enabled:
+        scheduler.add_job(daily_summary, "cron", hour=reports.daily_at.hour, minute=reports.daily_at.minute,
+                          args=[services], id="daily_summary")
     # Daily by default (`[security] check_every_minutes`), and once shortly after start.
     security = services.config.security
     first = timedelta(seconds=10) if security.check_at_start else security.check_every

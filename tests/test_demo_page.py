@@ -318,7 +318,7 @@ async def test_draft_returned_with_a_comment_as_a_reply_to_its_card(demo: Demo) 
     await page.click("#net-pub")
     # The author gets the comment as a message; the redrawn panel below it shows it too.
     notice = page.locator("#pub-chat .bubble.bot", has_text="возвращена на доработку")
-    await expect(notice).to_contain_text(comment)
+    await expect(notice).to_contain_text(comment, timeout=STEP_TIMEOUT)
     assert demo.errors == []
 
 

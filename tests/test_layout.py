@@ -58,6 +58,8 @@ def _allowed(where: str, module: str) -> bool:
         return top == "docx" or _core(module)
     if where == "bot/metrics.py":
         return top == "prometheus_client" or _core(module)
+    if where == "bot/summary/chart.py":
+        return top == "matplotlib" or _core(module)
     if where == "bot/audit_export.py":
         return top == "openpyxl" or _core(module)
     if where.startswith("bot/"):
@@ -97,7 +99,7 @@ def test_the_checker_itself_catches_a_wrong_door() -> None:
 # rules know social networks' link domains (a link to vk.com is data about a link), and the audit records a
 # successful action with the word "ok".
 KNOWN = (re.compile(r"^bot/classifier/spam\.py:.*\\\.(me|com|ru|cc)\b"), re.compile(r'result="ok"'),
-         re.compile(r'^bot/audit_export\.py:\d+: RESULTS = \{"ok": '))
+         re.compile(r'^bot/audit_export\.py:\d+: RESULTS = \{"ok": '), re.compile(r"result = 'ok'"))
 
 
 def test_the_core_never_names_a_network() -> None:

@@ -4,6 +4,7 @@ VK has carried out while the database was cut off is recorded once, with the tim
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,15 @@ from tests.conftest import Stack, labels, wall_comment
 
 async def _failures_seen(stack: Stack, count: int) -> None:
     await stack.wait_for(lambda: len(stack.vk.calls_of("wall.deleteComment")) >= count, what=f"{count} tries")
+
+
+async def _recorded(stack: Stack, attempts: int, timeout: float = 15) -> None:
+    """The failed try is written back (a try still in flight would not be hurried)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await stack.sql("SELECT 1 FROM actions WHERE status = 'pending' AND started_at IS NULL"
+                              " AND attempts >= $1", attempts):
+        assert asyncio.get_running_loop().time() < deadline, f"try {attempts} was never recorded"
+        await asyncio.sleep(0.05)
 
 
 async def _hurry(stack: Stack) -> None:
@@ -31,6 +41,7 @@ async def test_a_decision_waits_out_a_long_outage_and_says_when_it_tries_again(s
     card = await stack.wait_card("Пока ВКонтакте лежит", where=lambda c: "повтор в" in c["text"])
     assert "Ждём ВКонтакте: повтор в" in card["text"] and labels(card) == ["✖️ Отменить"]
     for tries in range(2, 11):  # more than the six tries that used to end in a failure
+        await _recorded(stack, tries - 1)
         await _hurry(stack)
         await _failures_seen(stack, tries)
     card = await stack.wait_card("Пока ВКонтакте лежит", where=lambda c: "Удалено —" in c["text"], timeout=20)

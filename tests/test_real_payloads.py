@@ -91,3 +91,11 @@ async def test_a_sticker_shows_in_a_digest(stack: Stack) -> None:
     digest = await stack.wait_card("Поток комментариев")
     assert "Иван Петров (комментарий к записи): стикер" in digest["text"]
     assert "«»" not in digest["text"]
+
+
+async def test_a_deactivated_author_is_named_for_what_they_are(stack: Stack) -> None:
+    stack.vk.add_user(70022233, "DELETED", "")
+    stack.vk.deactivate_user(70022233, "deleted")
+    await stack.event("wall_reply_new", wall_comment(6100, "Пишу и удаляю страницу", from_id=70022233))
+    card = await stack.wait_card("удаляю страницу")
+    assert "👤 страница удалена" in card["text"]

@@ -6,5 +6,7 @@
 - `ok_webhook.OkWebhookSender`: delivers the group's `MESSAGE_CREATED` webhooks to the subscribed address.
 - `telegram_api.TelegramEmulator`: the Bot API (`/bot{token}/{method}`) with the work chat and its people.
 - `control.sandbox_app`: the control API and the demo page, mounted by the service under /sandbox
-  (`control_ok` adds the OK routes).
+  (`control_ok` adds the OK routes, `control_faults` the injected faults and the situations around them).
+- `faults.FaultBook`: errors each emulator answers on purpose, for N calls or S seconds, in its network's shape.
+- `serve`: all of the above in a process of their own (`python -m bot.sandbox.serve`), for a service started apart.
 """

@@ -7,13 +7,15 @@ Callback requests and real Bot API updates. Administrators, tokens and the bot's
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.control_faults import add_fault_routes
+from bot.sandbox.control_input import BadInput, whole
+from bot.sandbox.control_input import json_body as _json_body
+from bot.sandbox.control_input import json_error as _json_error
 from bot.sandbox.control_ok import OkInfo, add_ok_routes, state_section
 from bot.sandbox.control_security import (
     add_ok_security_routes,
@@ -28,25 +30,10 @@ from bot.sandbox.ok_webhook import OkWebhookSender
 from bot.sandbox.telegram_api import TelegramEmulator
 from bot.sandbox.vk_api import VkEmulator
 from bot.sandbox.vk_callback import CallbackSender
-from bot.sandbox.vk_state import COMMENT_EVENTS
+from bot.sandbox.vk_events import EventFiller
 
 STATIC_DIR = Path(__file__).parent / "static"
-CLIENT_INFO = {
-    "button_actions": [
-        "text",
-        "vkpay",
-        "open_app",
-        "location",
-        "open_link",
-        "callback",
-        "intent_subscribe",
-        "intent_unsubscribe",
-    ],
-    "keyboard": True,
-    "inline_keyboard": True,
-    "carousel": True,
-    "lang_id": 0,
-}
+__all__ = ["BadInput", "SandboxInfo", "sandbox_app"]
 
 
 @dataclass
@@ -60,144 +47,6 @@ class SandboxInfo:
     outsider_user_id: int = 0
     channel: dict | None = None  # {"channel_id", "title", "username"}
     targets: list[str] = field(default_factory=list)  # "network:account_id" of every page one may publish to
-
-
-class BadInput(ValueError):
-    """A control request the page (or a test) got wrong; answered with 400 and a Russian explanation."""
-
-
-def _json_error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
-def _int(value: Any, what: str) -> int:
-    if isinstance(value, bool):
-        raise BadInput(f"{what}: нужно целое число")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadInput(f"{what}: нужно целое число") from None
-
-
-class EventFiller:
-    """Completes an event object typed on the page, the way VK would have built it."""
-
-    def __init__(self, vk: VkEmulator) -> None:
-        self.vk = vk
-        self.state = vk.state
-
-    def fill(self, event_type: str, obj: dict) -> dict:
-        prefix, _, action = event_type.rpartition("_")
-        if prefix in COMMENT_EVENTS:
-            return self._comment(prefix, action, dict(obj))
-        if event_type == "message_new":
-            return self._message(dict(obj))
-        return dict(obj)
-
-    def _target(self, kind: str, object_key: str, obj: dict) -> int:
-        if obj.get(object_key) not in (None, ""):
-            return _int(obj[object_key], object_key)
-        items = sorted(self.state.objects[kind])
-        if items:
-            return items[0]
-        if kind == "wall":
-            return self.vk.add_post("Новости района")
-        raise BadInput(f"Нет объекта для комментария: укажите {object_key}")
-
-    def _comment(self, prefix: str, action: str, obj: dict) -> dict:
-        kind, object_key, owner_key = COMMENT_EVENTS[prefix]
-        owner = -self.vk.group_id
-        if action == "new":
-            if obj.get("from_id") in (None, ""):
-                raise BadInput("Укажите автора комментария (from_id)")
-            obj["from_id"] = _int(obj["from_id"], "from_id")
-            obj[object_key] = self._target(kind, object_key, obj)
-            if obj.get("id") in (None, ""):
-                obj["id"] = self.vk.next_id(kind)
-            obj.setdefault("date", int(time.time()))
-            obj.setdefault("text", "")
-            obj.setdefault(owner_key, owner)
-            obj.setdefault("attachments", [])
-            if kind == "wall":
-                obj.setdefault("post_owner_id", owner)
-                self._thread(obj)
-            return obj
-        if obj.get("id") in (None, ""):
-            raise BadInput("Укажите id комментария")
-        obj["id"] = _int(obj["id"], "id")
-        found = self.state.find_comment(kind, obj["id"])
-        if found is None:
-            raise BadInput(f"Комментарий {obj['id']} не найден")
-        parent, comment = found
-        if action == "delete":
-            delete_owner_key = "topic_owner_id" if kind == "board" else "owner_id"
-            obj.setdefault(delete_owner_key, owner)
-            obj.setdefault(object_key, parent.id)
-            if kind != "board":
-                obj.setdefault("user_id", comment.from_id)
-            obj.setdefault("deleter_id", comment.from_id)
-            return obj
-        filled = {
-            "id": comment.id,
-            "from_id": comment.from_id,
-            "date": comment.date,
-            "text": comment.text,
-            object_key: parent.id,
-            owner_key: owner,
-            "attachments": list(comment.attachments),
-        }
-        if kind == "wall":
-            filled.update(post_owner_id=owner, parents_stack=list(comment.parents_stack))
-            if comment.reply_to_comment:
-                filled.update(reply_to_comment=comment.reply_to_comment, reply_to_user=comment.reply_to_user)
-        filled.update(obj)
-        return filled
-
-    def _thread(self, obj: dict) -> None:
-        reply_to = obj.get("reply_to_comment")
-        if reply_to in (None, "", 0):
-            obj.pop("reply_to_comment", None)
-            obj.setdefault("parents_stack", [])
-            obj.setdefault(
-                "thread",
-                {"count": 0, "items": [], "can_post": True, "show_reply_button": True, "groups_can_post": True},
-            )
-            return
-        found = self.state.find_comment("wall", _int(reply_to, "reply_to_comment"))
-        if found is None:
-            raise BadInput(f"Комментарий {reply_to}, на который отвечают, не найден")
-        parent_post, parent = found
-        obj["reply_to_comment"] = parent.id
-        obj["post_id"] = parent_post.id
-        obj.setdefault("reply_to_user", parent.from_id)
-        obj.setdefault("parents_stack", [parent.parents_stack[0] if parent.parents_stack else parent.id])
-
-    def _message(self, obj: dict) -> dict:
-        message = dict(obj.get("message") or {k: v for k, v in obj.items() if k != "client_info"})
-        if message.get("from_id") in (None, ""):
-            raise BadInput("Укажите автора сообщения (from_id)")
-        from_id = _int(message["from_id"], "from_id")
-        if message.get("id") in (None, ""):
-            message["id"] = self.vk.next_id("message")
-        message_id = _int(message["id"], "id")
-        defaults = {
-            "date": int(time.time()),
-            "from_id": from_id,
-            "peer_id": from_id,
-            "out": 0,
-            "attachments": [],
-            "conversation_message_id": message_id,
-            "fwd_messages": [],
-            "important": False,
-            "is_hidden": False,
-            "random_id": 0,
-            "text": "",
-            "version": 10_000_000 + message_id,
-        }
-        return {
-            "message": {**defaults, **message, "from_id": from_id, "id": message_id},
-            "client_info": obj.get("client_info", CLIENT_INFO),
-        }
 
 
 def _names(vk: VkEmulator, snapshot: dict) -> dict[str, str]:
@@ -278,10 +127,16 @@ def sandbox_app(
                 raise BadInput("Поле object: нужен JSON-объект события")
             if event_id is not None and not isinstance(event_id, str):
                 raise BadInput("Поле event_id: нужна строка")
-            obj = filler.fill(event_type, obj)
+            if body.get("raw") is True:  # exactly what VK sent once, replayed: nothing filled in
+                try:
+                    vk.record_event_object(event_type, obj)
+                except (TypeError, ValueError, AttributeError):
+                    raise BadInput("Поле object: VK не присылает событие такого вида") from None
+            else:
+                obj = filler.fill(event_type, obj)
+                vk.record_event_object(event_type, obj)
         except BadInput as exc:
             return _json_error(400, str(exc))
-        vk.record_event_object(event_type, obj)
         result = await sender.deliver(event_type, obj, event_id)
         return web.json_response({**result, "object": obj})
 
@@ -314,8 +169,8 @@ def sandbox_app(
     async def telegram_press(request: web.Request) -> web.Response:
         try:
             body = await _json_body(request)
-            message_id = _int(body.get("message_id"), "message_id")
-            user_id = _int(body.get("user_id"), "user_id")
+            message_id = whole(body.get("message_id"), "message_id")
+            user_id = whole(body.get("user_id"), "user_id")
             data = body.get("callback_data")
             if not isinstance(data, str) or not data:
                 raise BadInput("Поле callback_data: нужна непустая строка")
@@ -337,7 +192,7 @@ def sandbox_app(
     async def telegram_message(request: web.Request) -> web.Response:
         try:
             body = await _json_body(request)
-            user_id = _int(body.get("user_id"), "user_id")
+            user_id = whole(body.get("user_id"), "user_id")
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise BadInput("Поле text: напишите текст сообщения")
@@ -346,7 +201,7 @@ def sandbox_app(
                 chat_id=info.work_chat_id,
                 user_id=user_id,
                 text=text,
-                reply_to_message_id=_int(reply_to, "reply_to_message_id") if reply_to not in (None, "") else None,
+                reply_to_message_id=whole(reply_to, "reply_to_message_id") if reply_to not in (None, "") else None,
             )
         except BadInput as exc:
             return _json_error(400, str(exc))
@@ -370,6 +225,7 @@ def sandbox_app(
     add_vk_security_routes(app, vk=vk, json_body=_json_body)
     add_telegram_routes(app, telegram=telegram, channel_id=info.channel["channel_id"] if info.channel else None,
                         json_body=_json_body, press_timeout=press_timeout)
+    add_fault_routes(app, vk=vk, telegram=telegram, ok=ok, work_chat_id=info.work_chat_id)
     if info.work_chat_id in telegram.chats:
         add_telegram_security_routes(app, telegram=telegram, work_chat_id=info.work_chat_id,
                                      channel_id=info.channel["channel_id"] if info.channel else None,
@@ -382,13 +238,3 @@ def _telegram_name(telegram: TelegramEmulator, user_id: int) -> str:
     if not user:
         return "Посторонний"
     return " ".join(filter(None, [user.get("first_name"), user.get("last_name")]))
-
-
-async def _json_body(request: web.Request) -> dict:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadInput("Тело запроса должно быть JSON-объектом") from None
-    if not isinstance(body, dict):
-        raise BadInput("Тело запроса должно быть JSON-объектом")
-    return body

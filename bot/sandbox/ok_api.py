@@ -3,7 +3,8 @@
 As strict as api.ok.ru for what it implements, so a request OK would reject is rejected with OK's error shape
 (`ok_errors`). REST checks, in order: `format=json` (otherwise an XML error, as a JSON client would get XML from
 OK) → method (3) → `application_key` (101) → `sig` present (104) → session: missing 103, not the admin's user
-token or revoked or expired (`ok_security`) 102 → signature (104) → an error injected with `fail_next` → flood,
+token or revoked or expired (`ok_security`) 102 → signature (104) → an error injected with `fail_next` or `faults` (a
+fault with an HTTP status other than 200 fails before anything, as OK's front end would, with an HTML page) → flood,
 10 calls/s per token (8) → the method's own parameters (100, 160 wrong group, 300 unknown topic/comment). Comment
 paging: see `ok_state`.
 Publishing (mediatopic.*, photosV2.getUploadUrl and the photo upload server at `POST /upload/photos`): `ok_publish`.
@@ -26,7 +27,8 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from bot.sandbox import ok_publish, ok_security
-from bot.sandbox.ok_errors import ERRORS, OkApiError, Params, invalid, not_found
+from bot.sandbox.faults import FaultBook, front_response, is_api, is_front
+from bot.sandbox.ok_errors import OkApiError, Params, invalid, not_found, ok_fault
 from bot.sandbox.ok_state import (
     OkComment,
     OkState,
@@ -251,7 +253,7 @@ class OkEmulator(ok_security.OkSecurity):
         self.calls: list[dict] = []
         self.rate_limit = SlidingWindow(FLOOD_LIMIT, 1.0)
         self._tokens = {user_token: USER, group_token: GROUP}
-        self._failures: dict[str, list[int]] = {}
+        self.faults = FaultBook()
         self.app = web.Application()
         for path in ("/fb.do", "/api/{group}/{method}"):
             for verb in ("GET", "POST"):
@@ -299,7 +301,7 @@ class OkEmulator(ok_security.OkSecurity):
 
     def fail_next(self, method: str, code: int, times: int = 1) -> None:
         """The next `times` calls of `method` (REST name or Graph doc name) fail with OK error `code`."""
-        self._failures.setdefault(method, []).extend([code] * times)
+        self.faults.add(method, 200, error_code=code, times=times)
 
     def snapshot(self) -> dict:
         return self.state.snapshot()
@@ -309,11 +311,18 @@ class OkEmulator(ok_security.OkSecurity):
 
     # ---- shared checks
     def _after_auth(self, name: str, token: str) -> None:
-        if self._failures.get(name):
-            code = self._failures[name].pop(0)
-            raise OkApiError(code) if code in ERRORS else OkApiError(code, f"Injected error {code}")
+        fault = self.faults.take(name, where=is_api)
+        if fault is not None:
+            raise ok_fault(fault.error_code or 1, fault.description)
         if self.enforce_rate_limits and self.rate_limit.hit(token) > 0:
             raise OkApiError(8)
+
+    def _front_fault(self, name: str, entry: dict[str, Any]) -> web.Response | None:
+        """A fault of OK's front end: an HTML page before the API sees the call."""
+        fault = self.faults.take(name, where=is_front)
+        if fault is not None:
+            self.calls.append({**entry, "error": {"http_status": fault.status}})
+        return front_response(fault) if fault is not None else None
 
     # ---- REST
     async def _rest(self, request: web.Request) -> web.Response:
@@ -333,6 +342,9 @@ class OkEmulator(ok_security.OkSecurity):
             "token": self._tokens.get(token),
             "at": time.time(),
         }
+        front = self._front_fault(name, entry)
+        if front is not None:
+            return front
         if params.get("format", "").lower() != "json":
             error = OkApiError(100, "Only JSON format is emulated")
             entry["error"] = {"error_code": error.code, "error_msg": error.message}
@@ -392,6 +404,9 @@ class OkEmulator(ok_security.OkSecurity):
         if chat_path is not None:
             logged["chat_id"] = chat_path
         entry: dict[str, Any] = {"method": name, "params": logged, "token": self._tokens.get(token), "at": time.time()}
+        front = self._front_fault(name, entry)
+        if front is not None:
+            return front
         try:
             if self._tokens.get(token) != GROUP or not self.state.access.token_valid(GROUP):
                 raise OkApiError(102)

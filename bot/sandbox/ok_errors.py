@@ -64,6 +64,14 @@ class OkApiError(Exception):
         return {"error_code": self.code, "error_msg": self.message, "error_data": None}
 
 
+def ok_fault(code: int, text: str | None = None) -> OkApiError:
+    """An injected error: OK's name and text for a known code; `text`, when given, is the whole `error_msg`."""
+    error = OkApiError(code) if code in ERRORS else OkApiError(code, f"Injected error {code}")
+    if text:
+        error.message = text
+    return error
+
+
 def missing(name: str) -> OkApiError:
     return OkApiError(100, f"Missing required parameter {name}")
 

@@ -214,6 +214,10 @@ class WorkChatMethods(TelegramCore):
             if chat.bot_rights is None:
                 return {"status": "left", "user": dict(self.bot_user)}
             return administrator(self.bot_user, {"can_manage_chat": True, **chat.bot_rights})
+        if chat.bot_status == "kicked":
+            return {"status": "kicked", "user": dict(self.bot_user), "until_date": 0}
+        if chat.bot_status == "left":
+            return {"status": "left", "user": dict(self.bot_user)}
         rights = group_rights(chat) if chat.type != "private" else None
         if rights is None:
             return {"status": "member", "user": dict(self.bot_user)}

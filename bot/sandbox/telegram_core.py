@@ -28,6 +28,7 @@ NOT_A_CHANNEL_MEMBER = "Forbidden: bot is not a member of the channel chat"
 NEED_CHANNEL_ADMIN = "need administrator rights in the channel chat"
 CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 BLOCKED = "Forbidden: bot was blocked by the user"
+UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
 
 
 @dataclass
@@ -41,10 +42,12 @@ class Chat:
     topics: set[int] = field(default_factory=set)
     username: str | None = None
     bot_rights: dict[str, bool] | None = None  # channels: the bot's administrator rights; None = not a member
-    bot_status: str = "administrator"  # groups: "administrator" (with bot_rights, None = the usual set) | "member"
+    # groups: "administrator" (with bot_rights, None = the usual set) | "member" | "left" | "kicked"
+    bot_status: str = "administrator"
     person: dict[str, Any] | None = None  # private chats: the user
     started: bool = False  # private chats: the person has written to the bot
     blocked: bool = False  # private chats: the person has blocked the bot
+    migrated_to: int | None = None  # a group upgraded to a supergroup: the supergroup's id
 
     def as_dict(self) -> dict[str, Any]:
         """The Bot API `Chat` object."""
@@ -128,6 +131,8 @@ class TelegramCore:
         found = self.chats.get(chat_id) or self._private.get(chat_id)
         if found is None:
             raise bad_request("chat not found")
+        if found.migrated_to is not None:
+            raise TelegramError(400, UPGRADED, migrate_to_chat_id=found.migrated_to)
         return found
 
     def _param_chat(self, params: dict) -> Chat:
@@ -136,9 +141,12 @@ class TelegramCore:
         return self._chat(params.get("chat_id"))
 
     def _readable(self, chat: Chat) -> Chat:
-        """Telegram shows a private channel only to its members, a public one (with a username) to anyone."""
+        """Telegram shows a private channel only to its members, a public one (with a username) to anyone; a group
+        that kicked the bot answers it nothing (UNVERIFIED for the read methods: confirmed for sends and edits)."""
         if chat.type == "channel" and chat.bot_rights is None and not chat.username:
             raise TelegramError(403, NOT_A_CHANNEL_MEMBER)
+        if chat.type in ("group", "supergroup") and chat.bot_status == "kicked":
+            raise TelegramError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
         return chat
 
     def _writable(self, chat: Chat, *, post: bool) -> Chat:
@@ -148,6 +156,11 @@ class TelegramCore:
                 raise TelegramError(403, NOT_A_CHANNEL_MEMBER)
             if post and not chat.right("can_post_messages"):
                 raise bad_request(NEED_CHANNEL_ADMIN)
+        elif chat.type in ("group", "supergroup"):
+            if chat.bot_status == "kicked":
+                raise TelegramError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+            if chat.bot_status == "left":
+                raise TelegramError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         elif chat.type == "private":
             if chat.blocked:
                 raise TelegramError(403, BLOCKED)

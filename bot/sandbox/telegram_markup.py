@@ -27,16 +27,21 @@ BUTTON_ACTIONS = (
 class TelegramError(Exception):
     """An error answer: HTTP status = error_code, plus Telegram's description."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, status: int, description: str, retry_after: int | None = None, *,
+                 migrate_to_chat_id: int | None = None, error_code: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
+        self.error_code = status if error_code is None else error_code
 
     def body(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.retry_after is not None:
-            data["parameters"] = {"retry_after": self.retry_after}
+        data: dict[str, Any] = {"ok": False, "error_code": self.error_code, "description": self.description}
+        parameters = {k: v for k, v in (("migrate_to_chat_id", self.migrate_to_chat_id),
+                                        ("retry_after", self.retry_after)) if v is not None}
+        if parameters:
+            data["parameters"] = parameters
         return data
 
 

@@ -47,7 +47,7 @@ class MessageMethods(TelegramCore):
     def _target(self, params: dict, verb: str) -> tuple[Chat, Stored]:
         """The chat and message a call names, with Telegram's errors for each thing missing."""
         chat = self._param_chat(params)
-        if chat.type == "channel":
+        if chat.type != "private":
             self._writable(chat, post=False)
         message_id = self._int(params, "message_id")
         if message_id is None:

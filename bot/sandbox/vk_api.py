@@ -7,10 +7,12 @@ and every answer is JSON (vkbottle retries non-JSON answers forever).
 Checks, in order: unknown method → 3; no token → 5 "no access_token passed."; unknown token → 5 "invalid
 access_token (4)."; a revoked or expired token → 5 (texts in `vk_access`); no `v` → 8 "v is required"; `v` below
 5.81 → 8; over 3 req/s per user token or 20 req/s per community token (sliding 1 s window) → 6; an error injected
-with `fail_next`; a community token on a user-only method → 27, a user token on a community-only one → 5; a
+with `fail_next` or `faults` (a fault with an HTTP status other than 200 fails first, as the front end would, with
+an HTML page); a community token on a user-only method → 27, a user token on a community-only one → 5; a
 missing scope, right or manager role → 15 (`vk_security`); then the method's own parameter checks (see
 `vk_methods`, and `vk_publish` for the wall posts, polls and photos, whose upload server `POST /upload/wall` this
-app serves as well).
+app serves as well). With `send_events_to`, deletions and restores made through the API are reported to the
+Callback server, as VK reports them (`vk_events`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import asyncio
 import json
 import secrets
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 import aiohttp
@@ -28,7 +31,9 @@ from bot.sandbox import (
     vk_publish,  # registers the publishing methods in METHODS
     vk_security,  # registers the account security methods in METHODS
 )
+from bot.sandbox.faults import FaultBook, front_response, is_api, is_front
 from bot.sandbox.rate_limit import SlidingWindow
+from bot.sandbox.vk_callback import CallbackSender
 from bot.sandbox.vk_errors import VkApiError
 from bot.sandbox.vk_methods import GROUP, METHODS, USER, Call, Context, version_supported
 from bot.sandbox.vk_state import VkState
@@ -63,7 +68,8 @@ class VkEmulator(vk_security.VkSecurity):
         self.calls: list[dict] = []
         self._tokens = {group_token: GROUP, user_token: USER}
         self.rate_limits = {USER: SlidingWindow(3, 1.0), GROUP: SlidingWindow(20, 1.0)}
-        self._failures: dict[str, list[int]] = {}
+        self.faults = FaultBook()
+        self.callback: CallbackSender | None = None  # where deletions and restores made through the API are reported
         self._background: set[asyncio.Task] = set()
         self.app = web.Application()
         self.app.router.add_route("GET", "/method/{name}", self._handle)
@@ -101,7 +107,16 @@ class VkEmulator(vk_security.VkSecurity):
 
     def fail_next(self, method: str, code: int, times: int = 1) -> None:
         """The next `times` calls of `method` get VK error `code` (message from VK's errors.json)."""
-        self._failures.setdefault(method, []).extend([code] * times)
+        self.faults.add(method, 200, error_code=code, times=times)
+
+    def send_events_to(self, sender: CallbackSender | None) -> None:
+        """From now on, deletions and restores made through the API reach `sender`'s Callback server, as on VK
+        (`vk_events` has their shapes; None stops it)."""
+        self.callback = sender
+
+    def deactivate_user(self, user_id: int, how: str | None) -> None:
+        """The user's page is "deleted" or "banned" (None: restored); users.get answers as VK does."""
+        self.state.deactivate(user_id, how)
 
     def record_event_object(self, event_type: str, obj: dict) -> None:
         self.state.record_event_object(event_type, obj)
@@ -141,6 +156,10 @@ class VkEmulator(vk_security.VkSecurity):
         token_kind = self._tokens.get(params.get("access_token", ""))
         logged = {k: v for k, v in params.items() if k != "access_token"}
         entry: dict[str, Any] = {"method": name, "params": logged, "token": token_kind, "at": time.time()}
+        front = self.faults.take(name, where=is_front)
+        if front is not None:
+            self.calls.append({**entry, "error": {"http_status": front.status}})
+            return front_response(front)
         try:
             entry["response"] = self._dispatch(name, params, token_kind, base_url)
             body: dict[str, Any] = {"response": entry["response"]}
@@ -150,12 +169,18 @@ class VkEmulator(vk_security.VkSecurity):
             request_params += [{"key": k, "value": v} for k, v in logged.items()]
             body = {"error": {**entry["error"], "request_params": request_params}}
         self.calls.append(entry)
+        events, self.state.api_events = self.state.api_events, []
+        for event_type, obj in events:
+            if self.callback is not None:
+                self._in_background(self.callback.deliver(event_type, obj))
         while self.state.pending_confirmations:
-            server_id = self.state.pending_confirmations.pop(0)
-            task = asyncio.get_running_loop().create_task(self._confirm_server(server_id))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._in_background(self._confirm_server(self.state.pending_confirmations.pop(0)))
         return web.Response(text=json.dumps(body, ensure_ascii=False), content_type="application/json")
+
+    def _in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _confirm_server(self, server_id: int) -> None:
         """What VK does after a server is added or edited: asks the address for the confirmation string."""
@@ -196,8 +221,9 @@ class VkEmulator(vk_security.VkSecurity):
             raise VkApiError(8, OLD_VERSION_DETAIL)
         if self.enforce_rate_limits and self.rate_limits[token_kind].hit(params["access_token"]) > 0:
             raise VkApiError(6)
-        if self._failures.get(name):
-            raise VkApiError(self._failures[name].pop(0))
+        fault = self.faults.take(name, where=is_api)
+        if fault is not None:
+            raise VkApiError(fault.error_code or 1, message=fault.description)
         if token_kind not in method.tokens:
             if token_kind == GROUP:
                 raise VkApiError(27, message=GROUP_AUTH_MESSAGE)

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.sandbox.vk_access import ADMIN_LEVEL
 from bot.sandbox.vk_errors import VkApiError, param_error
+from bot.sandbox.vk_events import comment_object, delete_object, event_type
 from bot.sandbox.vk_state import Comment, Commentable, VkState
 
 USER, GROUP = "user", "group"
@@ -139,6 +140,9 @@ def _delete(call: Call, kind: str, comment_id: int, *, missing: int | None) -> i
         return missing
     found[1].state = "deleted"
     found[1].deleter_id = call.actor_id
+    deleter = call.actor_id if call.actor_id > 0 else None
+    call.state.api_events.append(
+        (event_type(kind, "delete"), delete_object(call.state.group_id, kind, found[0].id, found[1], deleter)))
     return 1
 
 
@@ -155,6 +159,8 @@ def _restore(call: Call, kind: str, comment_id: int, *, missing: int | None, not
         return not_deleted
     comment.state = "present"
     comment.deleter_id = None
+    call.state.api_events.append(
+        (event_type(kind, "restore"), comment_object(call.state.group_id, kind, found[0].id, comment)))
     return 1
 
 
@@ -438,19 +444,24 @@ def groups_get_banned(call: Call) -> dict:
 
 # ---- users
 def _user_object(call: Call, user_id: int, fields: list[str]) -> dict:
+    """A user as users.get shows them. A deactivated page ("deleted" or "banned") shows `deactivated` and no privacy
+    flags; a deleted one is named "DELETED" with an empty last name, a banned one keeps the name, and both show
+    VK's deactivated picture (captured answers; that the privacy flags are absent today is UNVERIFIED)."""
     user = call.state.user(user_id)
-    data = {
-        "id": user_id,
-        "first_name": user["first_name"],
-        "last_name": user["last_name"],
-        "can_access_closed": True,
-        "is_closed": False,
-    }
+    gone = user.get("deactivated")
+    data: dict[str, Any] = {"id": user_id, "first_name": user["first_name"], "last_name": user["last_name"]}
+    if gone == "deleted":
+        data.update(first_name="DELETED", last_name="")
+    if gone:
+        data["deactivated"] = gone
+    else:
+        data.update(can_access_closed=True, is_closed=False)
     for name in fields:
         if name in ("screen_name", "domain"):
             data[name] = f"id{user_id}"
         elif name.startswith("photo_"):
-            data[name] = PHOTO_NO_AVATAR
+            size = name[6:] if name[6:].isdigit() else "400"
+            data[name] = f"https://vk.com/images/deactivated_{size}.png" if gone else PHOTO_NO_AVATAR
         elif name == "sex":
             data[name] = user.get("sex", 0)
     return data

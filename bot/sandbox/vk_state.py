@@ -116,6 +116,7 @@ class VkState:
         self.callback_servers: dict[int, dict] = {}
         self.callback_settings: dict[int, dict] = {}
         self.pending_confirmations: list[int] = []  # servers whose address VK is about to check
+        self.api_events: list[tuple[str, dict]] = []  # Callback events VK sends about changes made through the API
         self._last_id: dict[str, int] = {kind: 0 for kind in KINDS} | {"message": 0, "poll": 0, "poll_answer": 0}
         # publishing: see vk_publish
         self.upload_secret = secrets.token_hex(16)
@@ -142,6 +143,15 @@ class VkState:
 
     def user(self, user_id: int) -> dict:
         return dict(self.users.get(user_id) or generated_user(user_id))
+
+    def deactivate(self, user_id: int, how: str | None) -> None:
+        """The user's page is "deleted" or "banned" on VK (None: active again); users.get then says so."""
+        if how not in (None, "deleted", "banned"):
+            raise ValueError(f"a VK page is deactivated as deleted or banned, not {how!r}")
+        user = self.users.setdefault(user_id, self.user(user_id))
+        user.pop("deactivated", None)
+        if how:
+            user["deactivated"] = how
 
     # ---- content
     def owner_id(self) -> int:
@@ -265,6 +275,10 @@ class VkState:
             if found:
                 found[1].state = "deleted"
                 found[1].deleter_id = _int(obj.get("deleter_id")) or None
+            elif comment_id and object_id:  # a comment that exists only on VK: known from now on, deleted
+                self.add_comment(kind, object_id, Comment(
+                    id=comment_id, from_id=_int(obj.get("user_id")), text="", date=int(time.time()),
+                    state="deleted", deleter_id=_int(obj.get("deleter_id")) or None))
             return
         if found and action in ("edit", "restore"):
             comment = found[1]

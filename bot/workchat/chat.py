@@ -72,6 +72,14 @@ class WorkChat(Protocol):
         """A document from the bot (a letter to sign and send)."""
         ...
 
+    async def send_picture(self, name: str, data: bytes, *, caption: str = "") -> None:
+        """A picture in the work chat (the week's chart)."""
+        ...
+
+    def message_link(self, message_id: int) -> str | None:
+        """An address that opens a message of the work chat, where the chat has such addresses."""
+        ...
+
     async def check_access(self) -> list[Credential]:
         """The chat's own credential (the bot) and whether it holds what it needs there."""
         ...

@@ -118,6 +118,18 @@ class TelegramWorkChat:
         except AiogramError as exc:
             raise _translate(exc) from exc
 
+    async def send_picture(self, name: str, data: bytes, *, caption: str = "") -> None:
+        try:
+            await self.bot.send_photo(self.chat_id, BufferedInputFile(data, filename=name),
+                                      caption=caption[:1024] or None, parse_mode=None)
+        except AiogramError as exc:
+            raise _translate(exc) from exc
+
+    def message_link(self, message_id: int) -> str | None:
+        """t.me/c/… opens a message of a supergroup for its members; a basic group has no such address."""
+        text = str(self.chat_id)
+        return f"https://t.me/c/{text[4:]}/{message_id}" if text.startswith("-100") else None
+
     async def check_access(self) -> list[Credential]:
         key, title = "telegram:workchat:bot", "бот рабочего чата в Telegram"
         advice = ("Если токен бота отозван, получите новый у @BotFather и запишите его в TELEGRAM_BOT_TOKEN. "

@@ -1,0 +1,136 @@
+"""1. The service killed with -9 in the middle of a flood of VK comments, then started again.
+
+VK's Callback server keeps resending what was not acknowledged (here every 0.5-5 s instead of VK's 10 s … 1 h), and
+also delivers a few acknowledged events a second time, as VK does now and then. Without $DATABASE_URL the service
+runs its own embedded PostgreSQL, as a fresh install does, so the experiment also sees what kill -9 leaves behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+from faults.harness import (
+    CITIZENS,
+    TEXTS,
+    Db,
+    SandboxProcess,
+    Service,
+    acknowledged,
+    card_counts,
+    free_port,
+    settled,
+    wait_until,
+)
+from faults.pg import postgres_processes, stop_leftover
+from faults.report import Report
+
+NAME = "kill"
+TITLE = "1. kill -9 of the service mid-flood"
+BUDGET = 300
+EVENTS = 240
+SENDERS = 6
+RESENT = 30
+
+
+async def run(ctx, report: Report) -> None:
+    folder = ctx.folder(NAME)
+    own_postgres = ctx.pg.external is None
+    port = free_port()
+    sandbox = SandboxProcess(folder, service_url=f"http://127.0.0.1:{port}", messages_per_minute=1200)
+    db_url = None if own_postgres else await ctx.pg.fresh()
+    service = Service(folder, sandbox, port=port, database_url=ctx.pg.service_url(db_url) if db_url else None)
+    pgdata = folder / "var" / "pgdata"
+    try:
+        await sandbox.start()
+        await service.start(sandbox)
+        if own_postgres:
+            from pgserver.utils import PostmasterInfo
+
+            info = PostmasterInfo.read_from_pgdata(pgdata)
+            assert info is not None
+            db_url = info.get_uri()
+        assert db_url is not None
+        db = Db(db_url)
+        await measure(report, sandbox, service, db, pgdata if own_postgres else None)
+    finally:
+        await service.process.stop()
+        await sandbox.close()
+        if own_postgres:
+            await stop_leftover(pgdata)
+        elif db_url:
+            await ctx.pg.drop(db_url)
+
+
+async def measure(report: Report, sandbox: SandboxProcess, service: Service, db: Db, pgdata) -> None:
+    markers = [f"[k{i:04d}]" for i in range(EVENTS)]
+    pending = list(markers)
+    sent: dict[str, dict] = {}
+
+    async def citizen() -> None:
+        while pending:
+            marker = pending.pop(0)
+            number = int(marker[2:6])
+            sent[marker] = await sandbox.comment(f"{marker} {TEXTS[number % len(TEXTS)]}",
+                                                 author=CITIZENS[number % len(CITIZENS)])
+
+    def acked_now() -> int:
+        return sum(1 for r in sent.values() if r["status"] == 200 and r["body"] == "ok")
+
+    flood = asyncio.gather(*(citizen() for _ in range(SENDERS)))
+
+    async def a_third() -> bool:
+        return acked_now() >= EVENTS // 3
+
+    await wait_until(a_third, timeout=60, step=0.05)
+    killed_after = acked_now()
+    await service.process.kill9()
+    left_after_kill = postgres_processes(pgdata) if pgdata else []
+    await asyncio.sleep(2)
+    restarted = time.monotonic()
+    await service.start(sandbox)
+    restart_seconds = time.monotonic() - restarted
+    await flood
+    acked_first = [m for m, r in sent.items() if r["status"] == 200 and r["body"] == "ok"]
+    for marker in random.Random(7).sample(acked_first, min(RESENT, len(acked_first))):
+        await sandbox.resend("wall_reply_new", sent[marker]["object"], sent[marker]["event_id"])
+    drained = await settled(db, sandbox, timeout=150)
+
+    deliveries = await sandbox.deliveries()
+    acked = acknowledged(deliveries)
+    event_ids = {r["event_id"] for r in sent.values()}
+    stored = {r["event_id"] for r in await db.rows("SELECT event_id FROM events WHERE network = 'vk'")}
+    missing = acked & event_ids - stored
+    never = event_ids - acked
+    retries = sum(1 for d in deliveries if d.get("attempt"))
+    report.note(f"killed with -9 after {killed_after} of {EVENTS} comments were acknowledged; down for 2 s; "
+                f"the new process answered after {restart_seconds:.1f} s; {retries} resends by VK's Callback server, "
+                f"{RESENT} acknowledged events delivered a second time")
+    report.check("every event VK saw acknowledged is stored",
+                 f"{len(acked & event_ids)} acknowledged, {len(missing)} of them missing from the database",
+                 not missing)
+    report.check("VK's resends get every event acknowledged in the end",
+                 f"{len(event_ids)} sent, {len(never)} never acknowledged", not never)
+    report.check("the queues drain after the restart (events, actions, cards)",
+                 "drained" if drained else f"still busy after 150 s ({await db.describe_busy()} waiting)", drained)
+    items = await db.value("SELECT count(*) FROM items WHERE network = 'vk'")
+    report.check("each comment becomes exactly one item", f"{items} items for {EVENTS} comments", items == EVENTS)
+    chat = await sandbox.chat()
+    counts = card_counts(chat, markers)
+    none = [m for m, n in counts.items() if n == 0]
+    many = [m for m, n in counts.items() if n > 1]
+    copies = "; ".join(f"{m} in messages " + ", ".join(str(c["message_id"]) for c in chat if m in c["text"])
+                       for m in many[:3])
+    report.check("every distinct comment ends with exactly one card in the chat",
+                 f"{EVENTS - len(none) - len(many)} with one card, {len(none)} with none"
+                 f"{' ' + ' '.join(none[:5]) if none else ''}, {len(many)} with two or more"
+                 f"{' (' + copies + ')' if many else ''}", not none and not many)
+    if pgdata is None:
+        report.note("external PostgreSQL: what kill -9 leaves of an embedded server is not measured")
+        return
+    await service.process.stop()
+    left = postgres_processes(pgdata)
+    report.check("no embedded PostgreSQL is left running once the service is gone (kill -9, restart, clean stop)",
+                 f"after kill -9: {len(left_after_kill)} postgres processes kept running; after the restarted "
+                 f"service stopped cleanly: {len(left)} still running", not left)
