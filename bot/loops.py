@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from bot.db import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+_held: set[asyncio.Task[Any]] = set()
+
+
+async def to_the_end(work: Coroutine[Any, Any, T]) -> T:
+    """Runs `work` to its end even if the caller is cancelled: for writing down what already happened on a
+    network (a deletion done, a card sent). The leader's duties are cancelled when the database goes away and
+    leadership with it, which is exactly when such an outcome is waiting to be written; dropping it would leave
+    the row to its lease and the action to be done again."""
+    task = asyncio.ensure_future(work)
+    _held.add(task)
+    task.add_done_callback(_held.discard)
+    return await asyncio.shield(task)
 
 
 async def drain_forever(name: str, step: Callable[[], Awaitable[object]], wake: asyncio.Event, *,

@@ -212,14 +212,24 @@ async def judge(report: Report, sandbox: SandboxProcess, cases: list[Case], stat
     report.check("real comments sent between the fuzz requests are each carded exactly once",
                  f"{sum(1 for n in counts.values() if n == 1)} of {len(valid)} with one card"
                  + ("" if all_carded else f" (counts: {dict(Counter(counts.values()))})"), all_carded)
+    # Fresh comments after the fuzz, each waited for on its own card (a burst would be grouped in a digest, whose
+    # buttons are numbered), then pressed at once.
+    pressed = [f"[p{n}]" for n in range(PRESSED)]
+    for marker in pressed:
+        await sandbox.comment(f"{marker} {TEXTS[0]}")
+
+    async def own_cards() -> bool:
+        return all(any(m in c["text"] and button(c, "Удалить") for c in await sandbox.chat()) for m in pressed)
+
+    await wait_until(own_cards, timeout=60)
     chat = await sandbox.chat()
-    cards = [next(c for c in chat if marker in c["text"]) for marker in valid[-PRESSED:]]
+    cards = [next((c for c in chat if marker in c["text"] and button(c, "Удалить")), None) for marker in pressed]
     answers = await asyncio.gather(*(sandbox.press(c["message_id"], button(c, "Удалить") or "", MODERATOR)
-                                     for c in cards))
+                                     for c in cards if c is not None))
 
     async def deleted() -> bool:
         now = await sandbox.chat()
-        return all("Удалено —" in next(c for c in now if m in c["text"])["text"] for m in valid[-PRESSED:])
+        return all(any(m in c["text"] and "Удалено —" in c["text"] for c in now) for m in pressed)
 
     done = await wait_until(deleted, timeout=60)
     calls = (await sandbox.vk_calls())[calls_before:]

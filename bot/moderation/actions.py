@@ -19,6 +19,7 @@ import asyncpg
 from bot import audit, executor, metrics
 from bot.db import DatabaseUnavailable
 from bot.domain import Action, Capability, Item, ItemStatus, Note
+from bot.loops import to_the_end
 from bot.moderation import feedback, items, transitions
 from bot.moderation.transitions import Decision
 from bot.platform import PlatformError
@@ -76,8 +77,12 @@ async def perform(services: Services, row: asyncpg.Record) -> None:
     """Carries out one claimed action on its item and records what happened; never leaves the item busy."""
     action = Action(row["action"])
     params = _params(row["params"])
-    async with services.db.connection() as conn:
-        item = await items.load(conn, row["subject_id"])
+    try:
+        async with services.db.connection() as conn:
+            item = await items.load(conn, row["subject_id"])
+    except DatabaseUnavailable:
+        await to_the_end(_release_when_back(services, row))
+        return
     assert item is not None
     platform = services.platforms.get(item.network)
     try:
@@ -98,13 +103,14 @@ async def perform(services: Services, row: asyncpg.Record) -> None:
     except PlatformError as exc:
         await _failed(services, row, item, action, exc)
     except DatabaseUnavailable:
-        raise  # nothing was sent; the lease brings the action back
+        await to_the_end(_release_when_back(services, row))  # nothing was sent
+        return
     except Exception as exc:  # a bug must not leave the item busy forever
         log.exception("action %s on item %s: unexpected error", action.value, item.id)
         await _failed(services, row, item, action, PlatformError(f"внутренняя ошибка ({type(exc).__name__})"))
     else:
         try:
-            await _record_done(services, row, item, action, params, done_at)
+            await to_the_end(_record_done(services, row, item, action, params, done_at))
         except DatabaseUnavailable:
             raise  # `started_at` stays: the next claim knows the call was made
         except Exception as exc:
@@ -143,6 +149,25 @@ def _capability(action: Action) -> Capability:
 def _conversation(services: Services, item: Item) -> bool:
     platform = services.platforms.get(item.network)
     return platform.kind(item.kind).conversation if platform else False
+
+
+async def _release_when_back(services: Services, row: asyncpg.Record) -> None:
+    """An action claimed just as the database went away, before its call: it is due again the moment the
+    database is back, not when its lease runs out minutes later."""
+    waited, pause = 0.0, 0.5
+    while waited < RECORD_PATIENCE:
+        await asyncio.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 5.0)
+        try:
+            await services.db.execute("UPDATE actions SET retry_at = now() WHERE id = $1 AND status = 'pending'"
+                                      " AND started_at IS NULL", row["id"])
+        except DatabaseUnavailable:
+            continue
+        log.info("action %s on item %s: the database is back; it is due again", row["action"], row["subject_id"])
+        return
+    log.warning("action %s on item %s waits for its lease: the database stayed away", row["action"],
+                row["subject_id"])
 
 
 async def _record_done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any],

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bot import metrics
-from bot.loops import drain_forever
+from bot.db import DatabaseUnavailable
+from bot.loops import drain_forever, to_the_end
 from bot.queue import Queue, backoff
 from bot.ratelimit import SlidingWindow
 from bot.workchat import buttons
@@ -53,6 +54,7 @@ DIGEST_SIZE = 8
 DRAW_RETRY = 300.0
 MARGIN = 96  # room kept below the chat's message limit
 PROBE_EVERY = 60.0  # seconds between checks whether a kicked bot was added back
+RECORD_PATIENCE = 60.0  # seconds a written card's outcome waits for the database before the lease takes over
 STORM_PAUSE_MAX = 60.0  # the longest the whole outbox waits after failures on the chat's side
 
 OUTBOX = Queue("cards", due="sent_revision < revision AND retry_at <= now()", lease=SENDING_LEASE,
@@ -137,9 +139,26 @@ class Outbox:
             return False
         await self.window.acquire()
         outcome = await self._write(delivery)
-        async with self.services.db.transaction() as conn:
-            await self._record(conn, delivery, outcome)
+        await to_the_end(self._record_patiently(delivery, outcome))
         return True
+
+    async def _record_patiently(self, delivery: Delivery, outcome: int | WorkChatError) -> None:
+        """The chat has the message: its id is held here while the database is away for a moment, rather than
+        the card being sent a second time when its lease runs out."""
+        waited, pause = 0.0, 0.5
+        while True:
+            try:
+                async with self.services.db.transaction() as conn:
+                    await self._record(conn, delivery, outcome)
+                return
+            except DatabaseUnavailable as exc:
+                if waited >= RECORD_PATIENCE:
+                    raise
+                log.warning("cards %s: written to the chat; the database is away (%s): recording it again in %.1fs",
+                            list(delivery.cards), exc, pause)
+                await asyncio.sleep(pause)
+                waited += pause
+                pause = min(pause * 2, 5.0)
 
     async def _probe(self) -> bool:
         """While the chat is lost, asks at most once a minute whether the bot is back (in case the update saying
