@@ -9,11 +9,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bot import config as config_module
-from bot import exports, logs
-from bot.config import Config, ConfigError, SectionParser
-from platforms import ok, vk
-from platforms.telegram.config import TelegramSection
+from bot.db.database import quiet_runtime_dir
+
+quiet_runtime_dir()  # before vkbottle's import asks platformdirs, which warns twice on a server
+
+from bot import config as config_module  # noqa: E402
+from bot import exports, logs  # noqa: E402
+from bot.config import Config, ConfigError, SectionParser  # noqa: E402
+from platforms import ok, vk  # noqa: E402
+from platforms.telegram.config import TelegramSection  # noqa: E402
 
 # Every network's configuration section. Reading the configuration loads no network client.
 SECTIONS: Mapping[str, SectionParser] = {vk.NETWORK: vk.SECTION, ok.NETWORK: ok.SECTION,

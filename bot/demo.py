@@ -16,7 +16,9 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 import webbrowser
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -58,15 +60,33 @@ POSTS = (
     "График приёма граждан на декабрь: глава района принимает по вторникам с 10:00 до 13:00.",
     "Начинаем ремонт дороги на ул. Ленина. Просим водителей объезжать участок по ул. Садовой.",
 )
+POST_HOURS_AGO = (26, 5)  # the seeded posts went up yesterday and this morning, so that comments can follow them
 OK_TOPICS = ("Открыт новый каток в парке Победы: вход свободный, прокат коньков — 150 ₽ в час.",)
+OK_TOPIC_HOURS_AGO = (3,)
+
+
+@dataclass(frozen=True)
+class SeedComment:
+    """A comment the demo starts with: under `POSTS[on]` (or `OK_TOPICS[on]`), `minutes` after the post, or after
+    the comment it answers (`answers`: the index of an earlier comment in the same tuple)."""
+
+    author: int | str
+    text: str
+    on: int
+    minutes: int
+    answers: int | None = None
+
+
 SEED_COMMENTS = (
-    (51234567, "Когда отремонтируют дорогу на ул. Ленина? Уже третий год обещаете."),
-    (60011122, "Спасибо за субботник, во дворе стало чисто!"),
-    (80033344, "Заработок от 5000 в день без вложений! Пиши в телеграм @easy_money_bot"),
+    SeedComment(51234567, "Когда отремонтируют дорогу на ул. Ленина? Уже третий год обещаете.", on=1, minutes=40),
+    SeedComment(70022233, "Поддерживаю: на перекрёстке с Садовой — яма на яме.", on=1, minutes=35, answers=0),
+    SeedComment(60011122, "Спасибо за субботник, во дворе стало чисто!", on=0, minutes=180),
+    SeedComment(80033344, "Заработок от 5000 в день без вложений! Пиши в телеграм @easy_money_bot", on=1,
+                minutes=150),
 )
 OK_SEED_COMMENTS = (
-    ("575000000001", "Спасибо! А до скольки работает каток по выходным?"),
-    ("575000000003", "Займ без отказа за 5 минут, пиши в личку, ставка 0%!!!"),
+    SeedComment("575000000001", "Спасибо! А до скольки работает каток по выходным?", on=0, minutes=25),
+    SeedComment("575000000003", "Займ без отказа за 5 минут, пиши в личку, ставка 0%!!!", on=0, minutes=50),
 )
 SEED_DRAFT = ("В субботу в 12:00 открываем каток в парке Победы. Вход свободный, прокат коньков — 150 ₽ в час. "
               "Приходите всей семьёй!")
@@ -151,14 +171,15 @@ class Emulators:
                              group_token=group.group_token or "", admin_user_id=OK_ADMIN_USER,
                              state=OkState.from_json(saved["ok"]) if "ok" in saved else None)
         if self.fresh:
+            now = int(time.time())
             for user_id, (first, last) in CITIZENS.items():
                 self.vk.add_user(user_id, first, last)
-            for text in POSTS:
-                self.vk.add_post(text)
+            for text, hours in zip(POSTS, POST_HOURS_AGO, strict=True):
+                self.vk.add_post(text, date=now - hours * 3600)
             for ok_user, (first, last) in OK_CITIZENS.items():
                 self.ok.add_user(ok_user, first, last)
-            for text in OK_TOPICS:
-                self.ok.add_topic(text)
+            for text, hours in zip(OK_TOPICS, OK_TOPIC_HOURS_AGO, strict=True):
+                self.ok.add_topic(text, date_ms=(now - hours * 3600) * 1000)
         # The emulated Telegram enforces the same per-group limit the service is configured to respect.
         self.telegram = TelegramEmulator(token=config.telegram.bot_token,
                                          messages_per_minute=config.telegram.messages_per_minute)
@@ -331,17 +352,54 @@ async def _seed(app: web.Application, emulators: Emulators) -> None:
         if any(method == "setWebhook" for method, _p in emulators.telegram.calls):
             break
         await asyncio.sleep(0.05)
-    vk = emulators.vk
-    post_id = vk.snapshot()["posts"][0]["id"]
-    for number, (author, text) in enumerate(SEED_COMMENTS, start=1):
-        obj = {"id": number, "from_id": author, "date": 1767600000 + number * 60, "text": text, "post_id": post_id,
-               "owner_id": -GROUP_ID, "post_owner_id": -GROUP_ID, "parents_stack": [], "attachments": []}
-        vk.record_event_object("wall_reply_new", obj)
-        await emulators.vk_sender.deliver("wall_reply_new", obj, event_id=f"{number:040x}")
-    for ok_author, ok_text in OK_SEED_COMMENTS:
-        emulators.ok.add_comment(None, ok_author, ok_text)
+    for event_id, obj in seed_comments(emulators):
+        await emulators.vk_sender.deliver("wall_reply_new", obj, event_id=event_id)
     emulators.save()
     await _seed_draft(app)
+
+
+def _seed_dates(comments: tuple[SeedComment, ...], posted: list[int], minute: int) -> list[int]:
+    """When each seeded comment was written, in the unit of `posted` (the dates of the posts it may be under;
+    `minute` is a minute in that unit): after its post, and a reply after what it answers."""
+    dates: list[int] = []
+    for comment in comments:
+        assert comment.answers is None or comment.answers < len(dates), "a reply follows what it answers"
+        after = dates[comment.answers] if comment.answers is not None else posted[comment.on]
+        dates.append(after + max(comment.minutes, 1) * minute)
+    return dates
+
+
+def seed_comments(emulators: Emulators) -> list[tuple[str, dict[str, Any]]]:
+    """Puts the seeded comments on the fresh pages, in the order they were written, and returns the VK Callback
+    events that tell the service about them (fixed event ids: a second delivery is a duplicate). OK comments are
+    left for the service's poller to find."""
+    vk, ok = emulators.vk, emulators.ok
+    posts = {post["text"]: post for post in vk.snapshot()["posts"]}
+    dates = _seed_dates(SEED_COMMENTS, [posts[text]["date"] for text in POSTS], 60)
+    objects: dict[int, dict[str, Any]] = {}
+    events: list[tuple[str, dict[str, Any]]] = []
+    for index in sorted(range(len(SEED_COMMENTS)), key=lambda i: (dates[i], i)):
+        comment = SEED_COMMENTS[index]
+        post = posts[POSTS[comment.on]]
+        obj: dict[str, Any] = {"id": vk.next_id("wall"), "from_id": comment.author, "date": dates[index],
+                               "text": comment.text, "post_id": post["id"], "owner_id": -GROUP_ID,
+                               "post_owner_id": -GROUP_ID, "parents_stack": [], "attachments": []}
+        if comment.answers is not None:
+            answered = objects[comment.answers]
+            obj.update(reply_to_comment=answered["id"], reply_to_user=answered["from_id"],
+                       parents_stack=answered["parents_stack"] or [answered["id"]])
+        objects[index] = obj
+        vk.record_event_object("wall_reply_new", obj)
+        events.append((f"{index + 1:040x}", obj))
+    topics = {topic.text: topic for topic in ok.state.topics.values()}
+    ok_dates = _seed_dates(OK_SEED_COMMENTS, [topics[text].date_ms for text in OK_TOPICS], 60_000)
+    written: dict[int, str] = {}
+    for index in sorted(range(len(OK_SEED_COMMENTS)), key=lambda i: (ok_dates[i], i)):
+        seeded = OK_SEED_COMMENTS[index]
+        answers = written[seeded.answers] if seeded.answers is not None else None
+        written[index] = ok.state.add_comment(topics[OK_TOPICS[seeded.on]], str(seeded.author), seeded.text,
+                                              reply_to_comment_id=answers, date_ms=ok_dates[index]).id
+    return events
 
 
 async def _accept_administrators(app: web.Application) -> None:

@@ -53,6 +53,7 @@ class NetworkWords:
     banned_ru: str = "автор заблокирован"  # what a ban does, as the card says it
     page_genitive_ru: str = "сообщества"  # "Ответ сообщества", "Ответ группы"
     page_kind_ru: str = "сообщество"  # what a page is called in the registry of accounts
+    awaited_ru: str = ""  # «Ждём …» while the network is away, in the case the phrase needs; default name_ru
 
     @property
     def where_ru(self) -> str:
@@ -223,6 +224,11 @@ class Platform(Protocol):
         ...
 
     async def names(self, account_id: int, user_ids: Iterable[int]) -> dict[int, str]: ...
+
+    async def post_texts(self, account_id: int, post_ids: Iterable[str]) -> dict[str, str]:
+        """The texts of the page's posts by their `parent_post_id`, for «под записью «…»» on cards; cached, and a
+        failure (or a network that cannot say) costs only the words."""
+        ...
 
     def poll(self, account: Account, cursors: Mapping[str, Any]) -> AsyncIterator[PollStep] | None:
         """For networks without push: the steps of one poll, or None when the network pushes everything."""

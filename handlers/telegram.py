@@ -19,6 +19,7 @@ from bot import audit, staff
 from bot.config import StaffMember
 from bot.db import DatabaseUnavailable
 from bot.domain import Permission, Role
+from bot.moderation import find
 from bot.publishing import authoring, plan, templates
 from bot.registry import form as registry_form
 from bot.registry.desk import registry_url, today
@@ -126,7 +127,7 @@ def build_router() -> Router:
 
     @router.message(F.text.startswith("/"))
     async def on_command(message: Message, services: Services) -> None:
-        """`/staff`, `/templates`, `/plan`, `/registry`, `/security` and `/summary` in the work chat."""
+        """`/staff`, `/templates`, `/plan`, `/registry`, `/security`, `/summary` and `/find` in the work chat."""
         if message.chat.id != services.workchat.chat_id or message.from_user is None:
             return
         if await anonymous(services, message):  # commands change things: they need a person's name
@@ -164,6 +165,14 @@ def build_router() -> Router:
                         later.append(lambda: summary.weekly(services, day=today(services.config), force=True)
                                      if week else summary.daily(services, force=True))
                         text = None
+                elif command == "find":
+                    query = find.parse(args)
+                    if member is None:
+                        text = "Извините, искать по комментариям и сообщениям могут только сотрудники Госпаблика."
+                    elif query is None:
+                        text = find.USAGE
+                    else:
+                        text = find.answer(services, query, await find.search(conn, query))
                 elif command == "security":
                     if member is None or not member.can(Permission.REGISTRY):
                         text = "Извините, безопасностью аккаунтов занимаются администраторы и координаторы Госпаблика."

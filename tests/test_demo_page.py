@@ -5,7 +5,9 @@ without OK hides the OK tab; and the content plan: an author's draft with a phot
 pages chosen and submitted with the bot's buttons, approved by a coordinator in the work chat, then shown in the
 channel and on the VK wall; a draft returned with the coordinator's comment, typed as a reply to its card; and a
 service without a content plan hides the «Публикации» tab; and the «Безопасность» block: a stranger made
-administrator, the VK keys revoked and given back.
+administrator, the VK keys revoked and given back. The page itself: the «ответить» link binds the reply box to its
+card, the layout on a laptop (the chat gets the height) and a phone (tabs), a redraw that keeps unchanged bubbles
+and their buttons, the favicon, and the seeded comments dated after their posts.
 
 Needs Debian's Chromium at /usr/bin/chromium and the `playwright` Python package (no downloaded browsers).
 Without them the tests are skipped, unless GOSPABLIK_REQUIRE_BROWSER=1 says they must run.
@@ -32,7 +34,17 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from bot.demo import OK_TOPICS, Emulators, _accept_administrators, build_demo_app, demo_config, subscribe_ok
+from bot.demo import (
+    OK_SEED_COMMENTS,
+    OK_TOPICS,
+    SEED_COMMENTS,
+    Emulators,
+    _accept_administrators,
+    _seed,
+    build_demo_app,
+    demo_config,
+    subscribe_ok,
+)
 from tests.conftest import _with_database, free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -69,6 +81,7 @@ class Demo:
     browser: Any
     expect: Any
     errors: list[str] = field(default_factory=list)
+    app: Any = None  # the demo's aiohttp application (the service and the sandbox)
 
     @property
     def url(self) -> str:
@@ -126,7 +139,7 @@ async def demo(browser_ready: Any, pg_url: str) -> AsyncIterator[Demo]:
                 page = await context.new_page()
                 page.set_default_timeout(STEP_TIMEOUT)
                 demo = Demo(base=f"http://127.0.0.1:{port}", emulators=emulators, page=page, browser=browser,
-                            expect=pw.expect)
+                            expect=pw.expect, app=app)
                 page.on("pageerror", lambda error: demo.errors.append(str(error)))
                 await page.goto(demo.url)
                 yield demo
@@ -144,6 +157,52 @@ async def demo(browser_ready: Any, pg_url: str) -> AsyncIterator[Demo]:
 
 def tag() -> str:
     return uuid.uuid4().hex[:6]
+
+
+MUTED = "rgb(107, 119, 133)"  # the page's --muted
+
+
+async def control(demo: Demo, path: str, body: dict[str, Any] | None = None) -> Any:
+    """The sandbox control API, as acceptance checks drive it from outside."""
+    url = f"{demo.base}/sandbox/api/{path}"
+    response = await (demo.page.request.get(url) if body is None else demo.page.request.post(url, data=body))
+    assert response.ok, await response.text()
+    return await response.json()
+
+
+async def vk_comment(demo: Demo, text: str, author: int = 70022233) -> int:
+    """A citizen's comment under the newest post, through the control API; its id."""
+    wall = await control(demo, "vk/wall")
+    post_id = [p for p in wall["posts"] if not p.get("postponed") and not p.get("deleted")][-1]["id"]
+    result = await control(demo, "vk/event", {"type": "wall_reply_new",
+                                              "object": {"from_id": author, "text": text, "post_id": post_id}})
+    return int(result["object"]["id"])
+
+
+async def card_id(demo: Demo, text: str) -> int:
+    chat = await control(demo, "telegram/chat")
+    return next(m["message_id"] for m in chat if text in (m.get("text") or ""))
+
+
+async def new_page(demo: Demo, width: int, height: int) -> tuple[Any, Any, list[str]]:
+    """A fresh context and page of the given size; (context, page, page errors)."""
+    context = await demo.browser.new_context(viewport={"width": width, "height": height}, locale="ru-RU")
+    page = await context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
+async def in_view(page: Any, selector: str) -> dict[str, float]:
+    """The element's box, asserted to lie wholly inside the window (no scrolling needed to see it)."""
+    box = await page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box is not None, f"{selector} is not shown"
+    assert box["x"] >= 0 and box["y"] >= 0, f"{selector} starts outside the window: {box}"
+    assert box["x"] + box["width"] <= size["width"] + 1, f"{selector} sticks out to the right: {box}"
+    assert box["y"] + box["height"] <= size["height"] + 1, f"{selector} is below the fold: {box}"
+    return box
 
 
 async def test_vk_comment_card_and_delete(demo: Demo) -> None:
@@ -164,6 +223,11 @@ async def test_vk_comment_card_and_delete(demo: Demo) -> None:
     deleted = page.locator(f'#wall .comment.deleted[data-comment-id="{comment_id}"]')
     await expect(deleted).to_be_visible(timeout=CARD_TIMEOUT)
     await expect(deleted).to_contain_text("удалён")
+    # greyed out: the muted colour in italics, and a grey avatar
+    await expect(deleted.locator(".text")).to_have_css("font-style", "italic")
+    await expect(deleted.locator(".text")).to_have_css("color", MUTED)
+    await expect(deleted.locator(".avatar")).to_have_css("background-color", "rgb(197, 207, 217)")
+    await expect(card).to_contain_text("Удалено", timeout=STEP_TIMEOUT)  # and the card says so
     assert demo.errors == []
 
 
@@ -454,8 +518,12 @@ async def test_public_registry_page_reads_well_on_a_desktop_a_phone_and_paper(de
         reader = await context.new_page()
         errors: list[str] = []
         reader.on("pageerror", lambda error: errors.append(str(error)))
+        missing: list[str] = []
+        reader.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
         response = await reader.goto(f"{demo.base}/registry")
         assert response is not None and response.ok
+        await reader.wait_for_load_state("networkidle")
+        assert missing == [], "no request of the page fails (a favicon included)"
         assert await reader.evaluate("document.documentElement.lang") == "ru"
         await expect(reader.locator("h1")).to_have_text("Реестр официальных аккаунтов")
         headers = await reader.locator("thead th").all_inner_texts()
@@ -492,3 +560,220 @@ async def test_public_registry_page_reads_well_on_a_desktop_a_phone_and_paper(de
         assert errors == []
     finally:
         await context.close()
+
+
+async def test_reply_link_binds_the_reply_box_to_its_card(demo: Demo) -> None:
+    """On the page a card is answered with its «ответить» link: the box under the chat is bound to that card (the chip
+    says which), the answer goes to the chat as a reply to it, and the service publishes it under the comment. The
+    card's «💬 Ответить» explains the same with the page's words, not Telegram's swipe."""
+    page, expect = demo.page, demo.expect
+    text = f"Подскажите, когда откроют поликлинику после ремонта? Проверка {tag()}"
+    comment_id = await vk_comment(demo, text)
+    card = page.locator("#chat .bubble", has_text=text)
+    await expect(card.get_by_role("button", name="🗑 Удалить")).to_be_visible(timeout=CARD_TIMEOUT)
+    message_id = await card_id(demo, text)
+    await expect(card).to_have_attribute("data-message-id", str(message_id))
+
+    await card.locator("button.reply-link").click()
+    chip = page.locator("#t-reply")
+    await expect(chip).to_contain_text(f"Ответ на сообщение №{message_id}")
+    await expect(chip).to_contain_text(text[:30])  # which card: the text it is about, not its header
+    await expect(page.locator("#t-text")).to_be_focused()
+    await expect(card).to_have_class(re.compile(r"\breply-target\b"))
+    await in_view(page, "#t-text")
+    await chip.get_by_role("button", name="×").click()
+    await expect(chip).to_be_empty()
+
+    await card.get_by_role("button", name="💬 Ответить").click()
+    alert = page.locator("#alert-text")
+    await expect(alert).to_contain_text("поле под чатом")
+    await expect(alert).to_contain_text("«ответить» под карточкой")
+    assert "свайп" not in await alert.inner_text()
+    await page.click("#alert-ok")
+    await expect(chip).to_contain_text(f"Ответ на сообщение №{message_id}")
+    await expect(page.locator("#t-text")).to_be_focused()
+
+    answer = f"Здравствуйте! Поликлиника откроется в понедельник. Ответ {tag()}"
+    await page.fill("#t-text", answer)
+    await page.click("#t-send")
+    await expect(page.locator("#t-status")).to_have_text("Отправлено")
+    await expect(chip).to_be_empty()
+    sent = next(m for m in await control(demo, "telegram/chat") if m.get("text") == answer)
+    assert sent["reply_to_message_id"] == message_id
+    published = page.locator("#wall .comment", has_text=answer)  # the community's answer under the comment
+    await expect(published).to_contain_text(f"ответ на комментарий №{comment_id}", timeout=CARD_TIMEOUT)
+    assert demo.errors == []
+
+
+async def test_laptop_layout_gives_the_chat_most_of_the_height(demo: Demo) -> None:
+    """1366×768: the forms on the left and the work chat on the right, both in sight without scrolling, the chat
+    with most of the window's height and its reply box under it."""
+    context, page, errors = await new_page(demo, 1366, 768)
+    try:
+        await page.goto(demo.url)
+        await demo.expect(page.locator("#wall .post").first).to_be_visible()
+        chat = await page.locator("#chat").bounding_box()
+        assert chat is not None
+        shown = min(chat["y"] + chat["height"], 768) - max(chat["y"], 0)
+        assert shown >= 450, f"only {shown:.0f} px of the chat are in sight"
+        assert chat["width"] >= 560
+        for selector in ("#presser", "#t-text", "#t-send", "#c-author", "#c-text", "#c-send"):
+            await in_view(page, selector)
+        assert chat["x"] > (await in_view(page, "#c-text"))["x"]  # side by side
+        assert await page.evaluate("window.scrollY") == 0
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 1366
+        assert errors == []
+    finally:
+        await context.close()
+
+
+async def test_phone_layout_has_tabs_for_the_pages_and_the_chat(demo: Demo) -> None:
+    """390×844: «Сеть» and «Рабочий чат» are tabs, the chat one tap away and filling the screen; a card that comes
+    while the pages are shown is counted on the chat's tab."""
+    context, page, errors = await new_page(demo, 390, 844)
+    expect = demo.expect
+    try:
+        await page.goto(demo.url)
+        await expect(page.locator("#wall .post").first).to_be_visible()
+        await in_view(page, "#view-chat")
+        await in_view(page, "#c-text")
+        await expect(page.locator("#chat")).to_be_hidden()
+
+        text = f"На остановке у школы №3 не горит фонарь. Проверка {tag()}"
+        await vk_comment(demo, text, author=51234567)
+        await expect(page.locator("#chat-unread")).to_be_visible(timeout=CARD_TIMEOUT)
+
+        await page.click("#view-chat")
+        await expect(page.locator("#view-chat")).to_have_attribute("aria-selected", "true")
+        await expect(page.locator("#c-text")).to_be_hidden()
+        chat = await in_view(page, "#chat")
+        assert chat["height"] >= 400, f"the chat is {chat['height']:.0f} px high"
+        await in_view(page, "#t-text")
+        await in_view(page, "#t-send")
+        card = page.locator("#chat .bubble", has_text=text)
+        await expect(card).to_be_visible(timeout=CARD_TIMEOUT)
+        await expect(page.locator("#chat-unread")).to_be_hidden()
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        await page.click("#view-net")
+        await expect(page.locator("#c-text")).to_be_visible()
+        await expect(page.locator("#chat")).to_be_hidden()
+        assert errors == []
+    finally:
+        await context.close()
+
+
+async def test_chat_redraw_keeps_unchanged_bubbles_and_their_buttons(demo: Demo) -> None:
+    """The chat is polled every second: a change elsewhere in the chat leaves an unchanged card's bubble and buttons
+    the very same DOM nodes, so a press that spans a redraw is not lost."""
+    page, expect = demo.page, demo.expect
+    kept, changed = f"Почему не убирают снег во дворе? Проверка {tag()}", f"Когда будет вода? Проверка {tag()}"
+    await vk_comment(demo, kept, author=60011122)
+    await vk_comment(demo, changed, author=70022233)
+    kept_card = page.locator("#chat .bubble", has_text=kept)
+    changed_card = page.locator("#chat .bubble", has_text=changed)
+    delete = kept_card.get_by_role("button", name="🗑 Удалить")
+    await expect(delete).to_be_visible(timeout=CARD_TIMEOUT)
+    await expect(changed_card.get_by_role("button", name="🗑 Удалить")).to_be_visible(timeout=CARD_TIMEOUT)
+    await kept_card.evaluate("node => { node.__mark = 'kept'; }")
+    await delete.evaluate("node => { node.__mark = 'delete'; }")
+
+    changed_hash = await changed_card.get_attribute("data-hash")
+    await changed_card.get_by_role("button", name="🗑 Удалить").click()
+    await expect(changed_card).to_contain_text("Удалено", timeout=CARD_TIMEOUT)
+    assert await changed_card.get_attribute("data-hash") != changed_hash  # the chat was redrawn
+    polls = await page.evaluate("state.polls")
+    await page.wait_for_function("n => state.polls >= n + 2", arg=polls, timeout=STEP_TIMEOUT)
+    assert await kept_card.evaluate("node => node.__mark") == "kept"
+    assert await delete.evaluate("node => node.__mark") == "delete"
+
+    # A press held down across a redraw still lands: the button under the pointer is not replaced.
+    for _ in range(5):  # the chat may scroll to a message that has just come: aim again
+        await delete.scroll_into_view_if_needed()
+        box = await delete.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        if await page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.__mark", [x, y]) == "delete":
+            break
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    await page.evaluate("() => { state.seen.chat = null; renderChat(); }")
+    await page.mouse.up()
+    await expect(kept_card).to_contain_text("Удалено", timeout=CARD_TIMEOUT)
+    assert demo.errors == []
+
+
+async def test_page_has_a_favicon_and_no_failed_requests(demo: Demo) -> None:
+    context, page, errors = await new_page(demo, 1280, 900)
+    failed: list[str] = []
+    page.on("response", lambda response: failed.append(f"{response.status} {response.url}")
+            if response.status >= 400 else None)
+    try:
+        await page.goto(demo.url)
+        await demo.expect(page.locator("#wall .post").first).to_be_visible()
+        href = await page.get_attribute('link[rel="icon"]', "href")
+        assert href
+        status, kind = await page.evaluate("href => fetch(href).then((r) => [r.status, r.headers.get('content-type')])",
+                                           href)
+        assert status == 200 and kind.startswith("image/svg+xml")
+        polls = await page.evaluate("state.polls")
+        await page.wait_for_function("n => state.polls >= n + 2", arg=polls, timeout=STEP_TIMEOUT)
+        assert failed == []
+        assert errors == []
+    finally:
+        await context.close()
+
+
+async def test_seeded_comments_come_after_their_posts(demo: Demo) -> None:
+    """What `gospablik demo` seeds: every comment dated after its post, a reply after what it answers, and no
+    comment sharing an id with a post (on VK they share one sequence)."""
+    page, expect = demo.page, demo.expect
+    await _seed(demo.app, demo.emulators)
+    now = time.time()
+
+    wall = await control(demo, "vk/wall")
+    seeded = {c.text for c in SEED_COMMENTS}
+    found = {}
+    post_ids = {post["id"] for post in wall["posts"]}
+    for post in wall["posts"]:
+        by_id = {c["id"]: c for c in post["comments"]}
+        for comment in post["comments"]:
+            if comment["text"] not in seeded:
+                continue
+            found[comment["text"]] = comment
+            assert post["date"] < comment["date"] <= now, (post, comment)
+            assert comment["id"] not in post_ids
+            if comment.get("reply_to_comment"):
+                assert by_id[comment["reply_to_comment"]]["date"] < comment["date"], comment
+    assert set(found) == seeded
+    replies = [c for c in SEED_COMMENTS if c.answers is not None]
+    assert replies, "the seed shows a thread"
+
+    group = await control(demo, "ok/group")
+    ok_seeded = {c.text for c in OK_SEED_COMMENTS}
+    ok_found = set()
+    for topic in group["topics"]:
+        by_id = {c["id"]: c for c in topic["comments"]}
+        for comment in topic["comments"]:
+            if comment["text"] in ok_seeded:
+                ok_found.add(comment["text"])
+                assert topic["date_ms"] < comment["date_ms"] <= now * 1000, (topic["date_ms"], comment)
+                if comment.get("reply_to_comment_id"):
+                    assert by_id[comment["reply_to_comment_id"]]["date_ms"] < comment["date_ms"]
+    assert ok_found == ok_seeded
+
+    # On the page: the reply names what it answers without inflecting a name, and so does the reply chip.
+    await page.click("#net-vk")
+    reply = replies[0]
+    answered = found[SEED_COMMENTS[reply.answers].text]
+    author = demo.emulators.vk.state.user(answered["from_id"])
+    name = f"{author['first_name']} {author['last_name']}"
+    await expect(page.locator("#wall .comment", has_text=reply.text)).to_contain_text(
+        f"ответ на комментарий №{answered['id']} (автор: {name})")
+    await page.locator(f'#wall .comment[data-comment-id="{answered["id"]}"]').get_by_role(
+        "button", name="Ответить", exact=True).click()
+    await expect(page.locator("#c-reply")).to_have_text(re.compile(
+        f"^Ответ на комментарий №{answered['id']} \\(автор: {name}\\)"))
+    await page.locator("#c-reply").get_by_role("button", name="×").click()
+    await expect(page.locator("#c-reply")).to_be_empty()
+    assert demo.errors == []

@@ -100,3 +100,19 @@ async def test_a_deletion_done_while_the_database_was_cut_off_is_recorded_once(b
     assert len(stack.vk.calls_of("wall.deleteComment")) == 1, "done once, not again when the lease ran out"
     [entry] = await stack.sql("SELECT at FROM audit WHERE action = 'delete' AND result = 'ok'")
     assert abs((entry["at"] - cut["at"]).total_seconds()) < 2, "the audit has the time it was done"
+
+
+def test_the_wait_is_worded_for_each_network() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.domain import Note
+    from bot.moderation.notes import word
+    from platforms.ok import kinds as ok_kinds
+    from platforms.vk import kinds as vk_kinds
+
+    note = Note("retrying", {"error": "Сеть не отвечает", "at": "2026-11-30T07:42:00+00:00", "attempt": 3})
+    tz = ZoneInfo("Europe/Moscow")
+    vk = word(note, words=vk_kinds.WORDS, kind=vk_kinds.KINDS["wall_comment"], tz=tz)
+    ok = word(note, words=ok_kinds.WORDS, kind=ok_kinds.KINDS["topic_comment"], tz=tz)
+    assert "Ждём ВКонтакте: повтор в 10:42 (попытка 3)" in vk
+    assert "Ждём ответа Одноклассников: повтор в 10:42" in ok

@@ -11,7 +11,17 @@ from typing import Any
 import pytest_asyncio
 
 from bot.sandbox.sample_photos import SAMPLES
-from tests.conftest import AUTHOR, CHANNEL_ID, COORDINATOR, GROUP_ID, MODERATOR, WORK_CHAT, Stack, labels
+from tests.conftest import (
+    AUTHOR,
+    CHANNEL_ID,
+    COORDINATOR,
+    GROUP_ID,
+    MODERATOR,
+    WORK_CHAT,
+    Stack,
+    labels,
+    wall_comment,
+)
 
 TEXT_V1 = ("В целях повышения качества досуга граждан администрацией района осуществляется открытие катка "
            "в парке Победы. Данное мероприятие проведено в рамках реализации муниципальной программы.")
@@ -139,6 +149,19 @@ async def test_a_draft_goes_from_the_author_to_three_pages_at_its_time(desk: Sta
     await asyncio.sleep(1)
     assert len(stack.vk.calls_of("wall.post")) == 1 and len(stack.ok.calls_of("mediatopic.post")) == 1
     assert len([p for p in stack.tg.channel_view(CHANNEL_ID) if not p["deleted"]]) == 2
+
+    # A citizen comments under the post: the card quotes the post's first words, linked; a reply quotes the comment.
+    post_id = wall["response"]["post_id"]
+    await stack.event("wall_reply_new", wall_comment(7001, "А коньки детские есть?", post_id=post_id))
+    card = await stack.wait_card("А коньки детские есть?")
+    assert "📝 под записью «Открыли каток в парке Победы! Вход свободный, прокат…»" in card["text"]
+    assert f'href="https://vk.com/wall-{GROUP_ID}_{post_id}"' in card["html"]
+    stack.vk.add_user(60011122, "Анна", "Смирнова")
+    answer = dict(wall_comment(7002, "Есть, с 28 размера", from_id=60011122, post_id=post_id),
+                  reply_to_user=51234567, reply_to_comment=7001)
+    await stack.event("wall_reply_new", answer)
+    card = await stack.wait_card("Есть, с 28 размера")
+    assert "↩️ ответ на комментарий: Иван Петров, «А коньки детские есть?»" in card["text"]
 
 
 async def test_roles_own_drafts_and_moderation_buttons(desk: Stack) -> None:

@@ -70,8 +70,22 @@ async def test_a_reply_with_a_mention_names_whom_it_answers(stack: Stack) -> Non
     await stack.event("wall_reply_new", obj)
     card = await stack.wait_card("у нас то же самое")
     assert "Иван, у нас то же самое" in card["text"] and "[id51234567" not in card["text"]
-    assert "↩️ в ответ Иван Петров" in card["text"]
+    assert "↩️ ответ на комментарий: Иван Петров" in card["text"]
     assert f"📝 запись {-G}_1873" in card["text"] and f'href="https://vk.com/wall{-G}_1873"' in card["html"]
+
+
+async def test_a_comment_names_the_post_it_is_under_by_its_first_words(stack: Stack) -> None:
+    post = stack.vk.add_post("Ремонт дороги на ул. Ленина начнётся в понедельник и продлится до конца месяца. "
+                             "Объезд по ул. Садовой.")
+    await stack.event("wall_reply_new", wall_comment(4540, "А тротуар тоже сделают?", post_id=post))
+    card = await stack.wait_card("А тротуар тоже сделают?")
+    assert "📝 под записью «Ремонт дороги на ул. Ленина начнётся в понедельник и…»" in card["text"]
+    assert f'href="https://vk.com/wall{-G}_{post}"' in card["html"]
+    [asked] = stack.vk.calls_of("wall.getById")
+    assert asked["token"] == "user" and asked["params"]["posts"] == f"{-G}_{post}"
+    await stack.event("wall_reply_new", wall_comment(4541, "И освещение бы", post_id=post))
+    await stack.wait_card("И освещение бы")
+    assert len(stack.vk.calls_of("wall.getById")) == 1, "a post's words are asked for once"
 
 
 async def test_a_forward_only_message_is_carded_and_its_spam_flagged(stack: Stack) -> None:

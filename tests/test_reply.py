@@ -26,6 +26,9 @@ async def test_reply_to_a_wall_comment_card(stack: Stack) -> None:
     assert params["reply_to_comment"] == "4521" and params["message"] == "Здравствуйте! Фонарь заменят до пятницы."
     posted = [c for p in stack.vk.snapshot()["posts"] for c in p["comments"] if c["from_id"] == -GROUP_ID]
     assert [c["text"] for c in posted] == ["Здравствуйте! Фонарь заменят до пятницы."]
+    await stack.settled()
+    assert not [m for m in stack.cards() if "Ответ не отправлен" in m["text"]], "a reply that went out is not refused"
+    assert not await stack.sql("SELECT 1 FROM audit WHERE action = 'reply' AND result = 'refused'")
 
 
 async def test_reply_to_a_message_card(stack: Stack) -> None:

@@ -80,6 +80,17 @@ async def test_community_token_on_user_only_method_is_error_27(world: VkWorld) -
     assert comment_state(world.vk, 4521) == "present"
 
 
+async def test_wall_get_by_id_reads_posts_with_a_user_token_only(world: VkWorld) -> None:
+    post = world.vk.add_post("Ремонт дороги на ул. Ленина начнётся в понедельник")
+    with pytest.raises(VKAPIError[27]):
+        await world.group.request("wall.getById", {"posts": f"{OWNER}_{post}"})
+    answer = await world.user.request("wall.getById", {"posts": f"{OWNER}_{post},{OWNER}_999999,1_1"})
+    assert [(p["id"], p["text"]) for p in answer["response"]["items"]] == [
+        (post, "Ремонт дороги на ул. Ленина начнётся в понедельник")], "what VK cannot show is left out"
+    with pytest.raises(VKAPIError[100]):
+        await world.user.request("wall.getById", {"posts": "abc"})
+
+
 async def test_bad_tokens_versions_and_methods(world: VkWorld) -> None:
     with pytest.raises(VKAPIError[5]) as caught:
         await world.api("vk1.a.stolen").users.get(user_ids=[1])

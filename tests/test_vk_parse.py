@@ -20,8 +20,8 @@ def test_wall_reply_new_keeps_ids_needed_to_act() -> None:
     assert draft.kind == "wall_comment" and draft.ext_id == f"{-G}_4530"
     assert draft.ref == {"owner_id": -G, "comment_id": 4530, "post_id": 1873,
                          "parent_url": f"https://vk.com/wall{-G}_1873", "parent_title": f"запись {-G}_1873",
-                         "reply_to_user": 51234567, "reply_to_comment": 4521,
-                         "raw_text": "[id51234567|Иван], у нас то же самое"}
+                         "parent_post_id": "1873", "reply_to_user": 51234567, "reply_to_comment": 4521,
+                         "reply_to_ext_id": f"{-G}_4521", "raw_text": "[id51234567|Иван], у нас то же самое"}
     assert draft.text == "Иван, у нас то же самое", "VK's mention markup is shown as the name"
     assert draft.url == f"https://vk.com/wall{-G}_1873?reply=4530"
     assert draft.attachments == ("фото", "ссылка: https://example.com")

@@ -139,12 +139,17 @@ async def migrate(db: Database) -> list[str]:
     return applied
 
 
-def _quiet_runtime_dir() -> None:
+def quiet_runtime_dir() -> None:
     """pgserver keeps its lock in the user's runtime folder; without XDG_RUNTIME_DIR (a server, a container)
     platformdirs warns at every start, twice. Give it the folder it would fall back to anyway."""
     if not os.environ.get("XDG_RUNTIME_DIR"):
         folder = Path(tempfile.gettempdir()) / f"runtime-{os.getuid()}"
         folder.mkdir(mode=0o700, exist_ok=True)
+        try:  # made earlier by another program with the usual 0755: platformdirs would still warn
+            if folder.stat().st_uid == os.getuid() and folder.stat().st_mode & 0o077:
+                folder.chmod(0o700)
+        except OSError:
+            return
         os.environ["XDG_RUNTIME_DIR"] = str(folder)
 
 
@@ -192,7 +197,7 @@ class EmbeddedPostgres:
         self._server: Any = None
 
     async def start(self) -> str:
-        _quiet_runtime_dir()
+        quiet_runtime_dir()
         import pgserver
 
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import Capability, Item, ItemStatus, KindSpec
+from bot.moderation.history import RECENT_DAYS, History
 from bot.moderation.notes import LABEL_RU, word
 from bot.platform import NetworkWords
 from bot.workchat.model import Button, Card, Lines, Rows, Span, bold, cut_utf16, italic, length, link, marked, plain
@@ -63,17 +64,56 @@ def attachments_text(item: Item) -> str:
     return "📎 " + ", ".join(shown) + more
 
 
-def context_line(item: Item) -> list[Span]:
-    """Where the item sits, as its platform put it in `ref`: whom it answers, and under what (linked)."""
+def context_lines(item: Item) -> list[list[Span]]:
+    """Where the item sits, as its platform and our records put it in `ref`: under what post (its first words,
+    linked), and whom it answers, with the first words of the answered comment."""
     ref = item.ref or {}
-    spans: list[Span] = []
+    lines: list[list[Span]] = []
+    url, title, words = ref.get("parent_url"), ref.get("parent_title"), ref.get("parent_words")
+    if isinstance(url, str) and url.startswith("https://") and isinstance(title, str):
+        shown = f"«{words[:100]}»" if isinstance(words, str) and words else title[:100]
+        lines.append([plain("📝 под записью " if words else "📝 "), link(shown, url)])
     answered = ref.get("reply_to_user")
     if isinstance(answered, int) and answered:
-        spans.append(plain(f"↩️ в ответ {str(ref.get('reply_to_name') or f'id{answered}')[:100]}"))
-    url, title = ref.get("parent_url"), ref.get("parent_title")
-    if isinstance(url, str) and url.startswith("https://") and isinstance(title, str):
-        spans += [plain(" · " if spans else ""), plain("📝 "), link(title[:100], url)]
-    return [s for s in spans if s.text]
+        line = [plain(f"↩️ ответ на комментарий: {str(ref.get('reply_to_name') or f'id{answered}')[:100]}")]
+        quoted = ref.get("reply_to_words")
+        if isinstance(quoted, str) and quoted:
+            line.append(plain(f", «{quoted[:100]}»"))
+        lines.append(line)
+    return lines
+
+
+def history_line(history: History | None, tz: ZoneInfo) -> str | None:
+    """The author's record in a few words: «📋 Ранее писал(а) 5 раз, 2 удалено за 30 дней, бан до 07.12.2026
+    снят». Nothing for an author who is not a person."""
+    if history is None:
+        return None
+    if not history.earlier and not history.banned_now:
+        return "📋 Пишет нам впервые"
+    times = _plural(history.earlier, "раз", "раза", "раз")
+    parts = [f"писал(а) {history.earlier} {times}"] if history.earlier else []
+    if history.deleted:
+        parts.append(f"{history.deleted} удалено за {RECENT_DAYS} дней")
+    elif history.earlier:
+        parts.append(f"за {RECENT_DAYS} дней ничего не удалено")
+    if history.banned_now:
+        parts.append("сейчас в бане " + (f"до {history.banned_until.astimezone(tz):%d.%m.%Y}"
+                                          if history.banned_until else "навсегда"))
+    elif history.last_ban_end is not None:
+        ended = history.last_ban_end.astimezone(tz)
+        gone = "истёк" if history.last_ban_end <= datetime.now(ended.tzinfo) else "снят"
+        parts.append(f"бан до {ended:%d.%m.%Y} {gone}")
+    elif history.lifted_for_good:
+        parts.append("бан навсегда снят")
+    return "📋 Ранее " + ", ".join(parts) if history.earlier else "📋 С" + ", ".join(parts)[1:]
+
+
+def _plural(count: int, one: str, few: str, many: str) -> str:
+    if count % 10 == 1 and count % 100 != 11:
+        return one
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return few
+    return many
 
 
 def highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEXT) -> list[Span]:
@@ -232,16 +272,18 @@ def cannot_line(item: Item, look: Look, *, author_banned: bool) -> str | None:
 
 
 def render(item: Item, look: Look, *, author_banned: bool = False, limit: int = 4000, proposal: Proposal | None = None,
-           templates: tuple[tuple[int, str], ...] = ()) -> Card:
+           templates: tuple[tuple[int, str], ...] = (), history: History | None = None) -> Card:
     author = item.author
     header = Lines()
     header.line(bold(look.words.name_ru), plain(f" · {look.account_name}"))
     header.line(plain(look.kind.name_ru), *([plain(" "), italic("(изменено)")] if item.edited else []))
     header.line(plain("👤 "), link((author.name or f"id{author.id}")[:100], look.profile_url),
                 plain(f" · 🕒 {_when(item.created_at, look.tz)}"))
-    context = context_line(item)
-    if context:
+    for context in context_lines(item):
         header.line(*context)
+    record = history_line(history, look.tz)
+    if record:
+        header.line(plain(record))
     header.blank()
     footer = Lines()
     textless = not item.text.strip()

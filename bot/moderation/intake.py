@@ -30,7 +30,7 @@ from bot.domain import (
     Note,
 )
 from bot.loops import drain_forever
-from bot.moderation import actions, items, transitions
+from bot.moderation import actions, context, items, transitions
 from bot.moderation.decisions import ban_reason
 from bot.moderation.inbox import EVENTS
 from bot.moderation.judge import Judgement, decide_policy
@@ -78,6 +78,28 @@ async def _names(services: Services, parsed: list[tuple[asyncpg.Record, Any]]) -
     return names
 
 
+async def _post_words(services: Services, parsed: list[tuple[asyncpg.Record, Any]]) -> None:
+    """The first words of the posts new comments are under, one network call per page, written into the drafts'
+    `ref` before the transaction (no network call is made inside it)."""
+    wanted: dict[tuple[str, int], list[ItemSeen]] = {}
+    for row, result in parsed:
+        if isinstance(result, tuple) and isinstance(result[1], ItemSeen) and result[1].change == "new":
+            post = result[1].draft.ref.get("parent_post_id")
+            if isinstance(post, str) and post:
+                wanted.setdefault((row["network"], row["account_id"]), []).append(result[1])
+    for (network, account_id), seen in wanted.items():
+        try:
+            texts = await services.platform(network).post_texts(
+                account_id, [s.draft.ref["parent_post_id"] for s in seen])
+        except Exception as exc:  # the words are a nicety: never let them hold an event up
+            log.warning("%s: the posts' words for page %s are not known: %s", network, account_id, exc)
+            continue
+        for event in seen:
+            text = texts.get(event.draft.ref["parent_post_id"], "")
+            if text.strip():
+                event.draft.ref["parent_words"] = context.first_words(text)
+
+
 async def process_batch(services: Services, limit: int = BATCH) -> int:
     """Handles up to `limit` stored events in one transaction (a savepoint each); returns how many.
 
@@ -95,6 +117,7 @@ async def process_batch(services: Services, limit: int = BATCH) -> int:
         except Exception as exc:
             parsed.append((row, exc))
     names = await _names(services, parsed)
+    await _post_words(services, parsed)
     failures: list[tuple[asyncpg.Record, Exception]] = []
     auto = False
     async with services.db.transaction() as conn:
@@ -235,6 +258,7 @@ async def _seen(services: Services, conn: asyncpg.Connection, account: Account, 
         draft = replace(draft, ref={**draft.ref, "reply_to_name": names[(draft.network, answered)]})
     quoted = draft.ref["quoted"] if isinstance(draft.ref.get("quoted"), str) else ""
     if existing is None:
+        draft = replace(draft, ref=await context.placed(conn, draft))
         tomb = await conn.fetchrow(
             "DELETE FROM tombstones WHERE network = $1 AND account_id = $2 AND kind = $3 AND ext_id = $4"
             " RETURNING deleter_id, event_id", *key)

@@ -45,8 +45,8 @@ def word(note: Note, *, words: NetworkWords, kind: KindSpec, tz: ZoneInfo) -> st
     if code == "retrying":
         if p.get("at"):
             when = datetime.fromisoformat(p["at"]).astimezone(tz).strftime("%H:%M")
-            return (f"⏳ {p.get('error', '')}. Ждём {words.name_ru}: повтор в {when} (попытка {p.get('attempt', 2)})."
-                    " Можно отменить.")
+            return (f"⏳ {p.get('error', '')}. Ждём {words.awaited_ru or words.name_ru}: повтор в {when}"
+                    f" (попытка {p.get('attempt', 2)}). Можно отменить.")
         return f"⏳ {p.get('error', '')}. Повторим через {p.get('delay', 0):.0f} с (попытка {p.get('attempt', 2)})."
     if code == "cancelled":
         return f"✖️ {p.get('actor', '')} отменил(а): {doing_ru(p.get('action', ''), kind)} — сеть так и не ответила."

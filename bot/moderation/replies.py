@@ -79,9 +79,10 @@ async def take(services: Services, conn: asyncpg.Connection, *, item_id: int, in
     if not may_send or (account is not None and account.reply_approval):
         await propose(conn, item_id, staff=staff, actor=actor, text=text)
         return None
-    return (await send(conn, item_id, item.decision_seq, actor=actor, actor_name=staff.name, text=text,
-                      original=item.text) and None) or await refuse(
-        "по карточке уже выполняется другое действие, повторите ответ чуть позже")
+    if await send(conn, item_id, item.decision_seq, actor=actor, actor_name=staff.name, text=text,
+                  original=item.text):
+        return None
+    return await refuse("по карточке уже выполняется другое действие, повторите ответ чуть позже")
 
 
 async def send(conn: asyncpg.Connection, item_id: int, seq: int, *, actor: str, actor_name: str, text: str,

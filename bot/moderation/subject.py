@@ -9,7 +9,7 @@ import asyncpg
 
 from bot.config import StaffMember
 from bot.domain import Item, Permission
-from bot.moderation import actions, decisions, items, replies
+from bot.moderation import actions, decisions, history, items, replies
 from bot.moderation.cards import Look, Proposal, render
 from bot.moderation.digest import render_digest
 from bot.publishing import templates
@@ -53,7 +53,7 @@ class ItemSubjects:
         proposal = Proposal(waiting["id"], waiting["text"], waiting["proposed_by_name"]) if waiting else None
         shown = tuple((r["id"], r["title"]) for r in (await templates.listing(conn))[:templates.MAX_SHOWN])
         card = render(item, self.look(item), author_banned=row["author_banned"], limit=limit, proposal=proposal,
-                      templates=shown)
+                      templates=shown, history=await history.of_author(conn, item))
         return Drawing(card, {item.id: item.decision_seq}, self._topic(item))
 
     async def draw_digest(self, conn: asyncpg.Connection, subject_ids: list[int], *, limit: int) -> Drawing:

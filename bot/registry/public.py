@@ -234,5 +234,6 @@ def html_page(snapshot: Snapshot, settings: RegistrySettings, *, tz: ZoneInfo, e
                    f'(<a href="{LICENCE}" rel="license noopener">текст лицензии</a>).</p>\n</section>')
     return ('<!DOCTYPE html>\n<html lang="ru">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<link rel="icon" href="data:,">\n'  # no icon of its own: the browser asks no /favicon.ico
             f"<title>{TITLE} — {organisation}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
             f"<main>\n{content}\n</main>\n</body>\n</html>\n")

@@ -286,6 +286,28 @@ def wall_create_comment(call: Call) -> dict:
     return {"comment_id": comment.id, "parents_stack": parents}
 
 
+@method("wall.getById", USER)  # schema: user, service; a community token gets 27 (negezor/vk-io#177)
+def wall_get_by_id(call: Call) -> dict:
+    """Posts by "owner_post" pairs; VK leaves out what it cannot show (deleted, another wall, postponed)."""
+    wanted = [p for p in call.text("posts").split(",") if p.strip()]
+    if not wanted:
+        raise param_error("posts is undefined")
+    items = []
+    for pair in wanted[:100]:
+        owner, _, number = pair.strip().partition("_")
+        try:
+            owner_id, post_id = int(owner), int(number)
+        except ValueError:
+            raise param_error("posts is invalid") from None
+        post = call.state.get_object("wall", post_id) if owner_id == -call.state.group_id else None
+        if post is None or post.postponed or post.deleted:
+            continue
+        items.append({"id": post.id, "owner_id": owner_id, "from_id": post.from_id, "date": post.date,
+                      "post_type": "post", "text": post.text, "attachments": [],
+                      "comments": {"count": sum(1 for c in post.comments.values() if c.state == "present")}})
+    return {"items": items}
+
+
 @method("wall.getComments", USER)  # schema: user, service; a community token gets 27
 def wall_get_comments(call: Call) -> dict:
     owner_id = call.community_owner()

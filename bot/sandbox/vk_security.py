@@ -39,7 +39,8 @@ USER_AUTH_MESSAGE = "User authorization failed: method is unavailable with user 
 SCOPE_DETAIL = "no access to call this method. It cannot be called with current scopes."
 RIGHT_DETAIL = "no access to call this method"
 SECTION_SCOPE = {"wall": "wall", "photos": "photos", "groups": "groups"}
-NO_SCOPE = frozenset({"groups.getById", "groups.getMembers", "wall.getComments"})  # public data, any valid token
+# public data, any valid token
+NO_SCOPE = frozenset({"groups.getById", "groups.getMembers", "wall.getComments", "wall.getById"})
 COMMUNITY_RIGHT = {
     "messages.send": "messages",
     "groups.getBanned": "manage",
@@ -53,7 +54,7 @@ COMMUNITY_RIGHT = {
 ADMIN_ONLY = {name: 3 for name in COMMUNITY_RIGHT if "Callback" in name}
 EDITOR_UP = dict.fromkeys(("wall.post", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto",
                            "polls.create"), 2)
-NEEDS_NO_ROLE = frozenset({"users.get", "groups.getById", "groups.getMembers", "wall.getComments",
+NEEDS_NO_ROLE = frozenset({"users.get", "groups.getById", "groups.getMembers", "wall.getComments", "wall.getById",
                            "wall.createComment", "account.getAppPermissions"})
 MEMBER_FILTERS = ("managers", "friends", "unsure", "donut")
 SORTS = ("id_asc", "id_desc", "time_asc", "time_desc")

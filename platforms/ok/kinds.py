@@ -24,6 +24,7 @@ WORDS = NetworkWords(
     banned_ru="автор заблокирован",
     page_genitive_ru="группы",
     page_kind_ru="группа",
+    awaited_ru="ответа Одноклассников",
     cannot_ru={
         Capability.RESTORE.value: "OK не даёт восстановить удалённый комментарий через API.",
         Capability.UNBAN.value: ("OK заблокировал автора вместе с удалением комментария, навсегда; снять блокировку"

@@ -58,9 +58,24 @@ def _comment(payload: dict[str, Any], group_id: int) -> NetworkEvent:
         author=Author(author_id, comment.get("author_name") or None),
         text=text if isinstance(text, str) else "", created_at=_date(comment.get("date"), comment.get("date_ms")),
         url=topic_url(group_id, topic_id),
-        ref={"topic_id": topic_id, "comment_id": str(comment["id"]), "discussion_type": "GROUP_TOPIC"},
+        ref=_context({"topic_id": topic_id, "comment_id": str(comment["id"]), "discussion_type": "GROUP_TOPIC"},
+                     comment, group_id, topic_id),
     )
     return ItemSeen(draft, "new")
+
+
+def _context(ref: dict[str, Any], comment: dict[str, Any], group_id: int, topic_id: str) -> dict[str, Any]:
+    """Where the comment sits, in the core's neutral keys: the topic it is under, and the comment it answers."""
+    ref |= {"parent_url": topic_url(group_id, topic_id), "parent_title": "тема", "parent_post_id": topic_id}
+    answered = comment.get("reply_to_comment_id")
+    if isinstance(answered, str | int) and str(answered):
+        ref["reply_to_ext_id"] = str(answered)
+    user = comment.get("reply_to_id")
+    if isinstance(user, str | int) and str(user).isdigit() and int(user):
+        ref["reply_to_user"] = int(user)
+        if isinstance(comment.get("reply_to_name"), str) and comment["reply_to_name"]:
+            ref["reply_to_name"] = comment["reply_to_name"]
+    return ref
 
 
 def _attachments(message: dict[str, Any]) -> tuple[str, ...]:

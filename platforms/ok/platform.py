@@ -183,6 +183,10 @@ class OkPlatform:
         else:
             raise PlatformError("Ответить на это из рабочего чата нельзя — ответьте в OK")
 
+    async def post_texts(self, account_id: int, post_ids: Iterable[str]) -> dict[str, str]:
+        """Not asked of OK: its topics' words come from what gospablik published (`bot/moderation/context.py`)."""
+        return {}
+
     async def names(self, account_id: int, user_ids: Iterable[int]) -> dict[int, str]:
         """OK's events carry names; this fills the rare gap with users.getInfo (a failure costs only names)."""
         ids = list(user_ids)

@@ -134,6 +134,9 @@ class TelegramChannelPlatform:
     async def names(self, account_id: int, user_ids: Iterable[int]) -> dict[int, str]:
         return {}
 
+    async def post_texts(self, account_id: int, post_ids: Iterable[str]) -> dict[str, str]:
+        return {}
+
     async def refresh_inbound(self, account: Account, public_url: str | None) -> None:
         """Checks that the bot may post in the channel, and says plainly what to fix when it may not."""
         try:

@@ -86,11 +86,14 @@ def _comment(kind: str, parent_field: str, owner_field: str, url: str, change: s
         if kind == "wall_comment":  # under which post: the card links it
             ref["parent_url"] = f"https://vk.com/wall{owner}_{parent}"
             ref["parent_title"] = f"запись {owner}_{parent}"
+            if owner == -group_id:  # a post of the page: the core finds its words among what it published
+                ref["parent_post_id"] = str(parent)
     reply_to_user, reply_to_comment = _opt_int(obj, "reply_to_user"), _opt_int(obj, "reply_to_comment")
     if reply_to_user:
         ref["reply_to_user"] = reply_to_user  # whom it answers: the core names them
     if reply_to_comment:
         ref["reply_to_comment"] = reply_to_comment
+        ref["reply_to_ext_id"] = _ext_id(kind, owner, obj | {"id": reply_to_comment}, reply_to_comment)
     raw = obj["text"] if isinstance(obj.get("text"), str) else ""
     text = plain_mentions(raw)
     if text != raw:

@@ -40,6 +40,7 @@ BAN_REASONS = {"spam": 1, "insult": 2, "obscene": 3}
 BAN_COMMENT = "Нарушение правил сообщества"
 # users.get names a deactivated page "DELETED" (or keeps a banned user's name): the card says what it is.
 DEACTIVATED = {"deleted": "страница удалена", "banned": "страница заблокирована VK"}
+POSTS_CACHED = 2000  # posts whose words a card may quote, kept per process
 
 
 class VkPlatform:
@@ -55,6 +56,7 @@ class VkPlatform:
                          api_version=settings.api_version, timeout=timeout, **({"rates": rates} if rates else {}))
         self.settings = settings
         self._names: dict[int, str] = {}
+        self._posts: dict[tuple[int, str], str] = {}  # (community, post id) -> text, oldest first
 
     # --- what VK's items are
     def kind(self, kind: str) -> KindSpec:
@@ -200,6 +202,25 @@ class VkPlatform:
                     name = gone or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
                     self._names[int(user["id"])] = name or f"id{user['id']}"
         return {u: self._names[u] for u in ids if u in self._names}
+
+    async def post_texts(self, account_id: int, post_ids: Iterable[str]) -> dict[str, str]:
+        """wall.getById with the admin's user token (a community token gets error 27 there)."""
+        ids = [p for p in dict.fromkeys(post_ids) if p.isdigit()]
+        wanted = [p for p in ids if (account_id, p) not in self._posts]
+        if wanted:
+            try:
+                answer = await self.api.call(account_id, "user", "wall.getById",
+                                             {"posts": ",".join(f"-{account_id}_{p}" for p in wanted[:100])})
+            except PlatformError as exc:
+                log.warning("vk wall.getById failed: %s", exc)
+                answer = {}
+            found = answer.get("items") if isinstance(answer, dict) else answer
+            for post in found if isinstance(found, list) else []:
+                if isinstance(post, dict) and isinstance(post.get("text"), str) and "id" in post:
+                    if len(self._posts) >= POSTS_CACHED:
+                        self._posts.pop(next(iter(self._posts)))
+                    self._posts[(account_id, str(post["id"]))] = post["text"]
+        return {p: self._posts[(account_id, p)] for p in ids if (account_id, p) in self._posts}
 
     async def close(self) -> None:
         await self.api.close()
