@@ -26,8 +26,8 @@ from faults.harness import (
     card_counts,
     free_port,
     once,
+    own_cards,
     settled,
-    wait_until,
 )
 from faults.report import Report
 
@@ -69,16 +69,8 @@ async def outage(report: Report, pg, phase: str, sandbox: SandboxProcess, servic
     """One flood with PostgreSQL away in the middle of it, and deletions pressed just before; then its checks."""
     tag = phase[0]
     warm = [f"[{tag}w{i:02d}]" for i in range(PRESSED)]
-    for marker in warm:
-        await sandbox.comment(f"{marker} {TEXTS[0]}")
-
-    async def warm_cards() -> bool:
-        chat = await sandbox.chat()
-        return all(any(m in c["text"] and button(c, "Удалить") for c in chat) for m in warm)
-
-    await wait_until(warm_cards, timeout=30)
-    chat = await sandbox.chat()
-    cards = [next(c for c in chat if marker in c["text"] and button(c, "Удалить")) for marker in warm]
+    own = await own_cards(sandbox, [(marker, TEXTS[0], CITIZENS[0]) for marker in warm])
+    cards = [own[marker][0] for marker in warm]
     markers = [f"[{tag}{i:03d}]" for i in range(PER_PHASE)]
     sent: dict[str, dict] = {}
 

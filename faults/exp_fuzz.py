@@ -219,7 +219,8 @@ async def judge(report: Report, sandbox: SandboxProcess, cases: list[Case], stat
         await sandbox.comment(f"{marker} {TEXTS[0]}")
 
     async def own_cards() -> bool:
-        return all(any(m in c["text"] and button(c, "Удалить") for c in await sandbox.chat()) for m in pressed)
+        chat = await sandbox.chat()
+        return all(any(m in c["text"] and button(c, "Удалить") for c in chat) for m in pressed)
 
     await wait_until(own_cards, timeout=60)
     chat = await sandbox.chat()

@@ -22,6 +22,7 @@ from faults.harness import (
     card_counts,
     free_port,
     once,
+    own_cards,
     settled,
     wait_until,
 )
@@ -58,13 +59,10 @@ async def run(ctx, report: Report) -> None:
 
 async def measure(report: Report, sandbox: SandboxProcess, balancer: Balancer, replicas: list[Service], db: Db) -> None:
     markers = [f"[r{i:02d}]" for i in range(CARDS)]
-    ids = {}
-    for number, marker in enumerate(markers):
-        result = await sandbox.comment(f"{marker} {TEXTS[number % 4]}", author=CITIZENS[number % len(CITIZENS)])
-        ids[marker] = result["object"]["id"]
+    shown = await own_cards(sandbox, [(m, TEXTS[n % 4], CITIZENS[n % len(CITIZENS)]) for n, m in enumerate(markers)])
+    ids = {m: delivery["object"]["id"] for m, (_card, delivery) in shown.items()}
+    cards = {m: card for m, (card, _delivery) in shown.items()}
     await settled(db, sandbox, timeout=60)
-    chat = await sandbox.chat()
-    cards = {m: next(c for c in chat if m in c["text"] and button(c, "Удалить")) for m in markers}
     pairs = []
     for marker in markers:
         card = cards[marker]

@@ -21,6 +21,7 @@ from faults.harness import (
     card_counts,
     free_port,
     once,
+    own_cards,
     settled,
     wait_until,
 )
@@ -54,13 +55,10 @@ async def run(ctx, report: Report) -> None:
 
 async def measure(report: Report, sandbox: SandboxProcess, db: Db) -> None:
     markers = [f"[v{i:02d}]" for i in range(CARDS)]
-    ids = {}
-    for number, marker in enumerate(markers):
-        result = await sandbox.comment(f"{marker} {TEXTS[number % 4]}", author=CITIZENS[number % len(CITIZENS)])
-        ids[marker] = result["object"]["id"]
+    shown = await own_cards(sandbox, [(m, TEXTS[n % 4], CITIZENS[n % len(CITIZENS)]) for n, m in enumerate(markers)])
+    ids = {m: delivery["object"]["id"] for m, (_card, delivery) in shown.items()}
+    cards = {m: card for m, (card, _delivery) in shown.items()}
     await settled(db, sandbox, timeout=60)
-    chat = await sandbox.chat()
-    cards = {m: next(c for c in chat if m in c["text"] and button(c, "Удалить")) for m in markers}
     calls_before = len(await sandbox.vk_calls())
     storm = sum(seconds for _fault, seconds in STORMS)
     started = time.monotonic()

@@ -298,6 +298,24 @@ def card_counts(chat: list[dict[str, Any]], markers: list[str]) -> dict[str, int
     return {marker: sum(marker in text for text in texts) for marker in markers}
 
 
+async def own_cards(sandbox: SandboxProcess, comments: list[tuple[str, str, int]], *,
+                    timeout: float = 90) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """(marker, text, author) comments sent one at a time, each waited for on a card of its own: a burst on a
+    loaded machine would be grouped into a digest, whose buttons are numbered. marker -> (card, delivery)."""
+    found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for marker, text, author in comments:
+        delivery = await sandbox.comment(f"{marker} {text}", author=author)
+
+        async def shown(marker: str = marker) -> bool:
+            return any(marker in c["text"] and button(c, "Удалить") for c in await sandbox.chat())
+
+        if not await wait_until(shown, timeout=timeout):
+            raise AssertionError(f"{marker}: no card of its own after {timeout:.0f} s")
+        card = next(c for c in await sandbox.chat() if marker in c["text"] and button(c, "Удалить"))
+        found[marker] = (card, delivery)
+    return found
+
+
 def button(card: dict[str, Any], label: str) -> str | None:
     for row in card["buttons"]:
         for b in row:
