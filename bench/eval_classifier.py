@@ -124,7 +124,7 @@ def eval_russe(clf: Classifier, data: Path, n_err: int) -> list[Target]:
     d = data / "russe-detox-2022"
     print(f"\n== russe-detox-2022 ({d}) ==")
     toxic_pred = lambda v: "obscene" in v.labels or "insult" in v.labels  # noqa: E731
-    totals = {"neutral": 0, "neu_obscene": 0, "neu_any": 0, "toxic": 0, "tox_hit": 0}
+    totals = {"neutral": 0, "neu_obscene": 0, "neu_any": 0, "toxic": 0, "tox_hit": 0, "held": 0, "held_any": 0}
     neu_err: list[str] = []
     tox_err: list[str] = []
     for split in ("train", "dev", "test"):
@@ -145,6 +145,9 @@ def eval_russe(clf: Classifier, data: Path, n_err: int) -> list[Target]:
             v = clf.classify(t)
             is_sad = _SAD_RE.search(t) is not None
             sad += is_sad
+            if split != "train" and not is_sad:  # the issue's figure: held-out parts, school-day tweets excluded
+                totals["held"] += 1
+                totals["held_any"] += bool(v.labels)
             if toxic_pred(v):
                 t_hit += 1
                 continue
@@ -167,9 +170,12 @@ def eval_russe(clf: Classifier, data: Path, n_err: int) -> list[Target]:
     n, t = totals["neutral"], totals["toxic"]
     print(f"  all: neutral flagged obscene {pct(totals['neu_obscene'], n)}, anything {pct(totals['neu_any'], n)}; "
           f"toxic flagged {pct(totals['tox_hit'], t)}")
+    print(f"  dev+test toxic without sad emoticons, flagged anything: {pct(totals['held_any'], totals['held'])}")
     show(neu_err, n_err, "neutral paraphrases flagged (train)")
     show(tox_err, n_err, "toxic comments missed (train)")
     return [
+        Target("russe dev+test toxic (no sad tweets) flagged anything", totals["held_any"] / totals["held"], ">=",
+               0.93),
         Target("russe neutral flagged obscene", totals["neu_obscene"] / n, "<=", 0.005),
         Target("russe neutral flagged anything", totals["neu_any"] / n, "<=", 0.02),
         Target("russe toxic flagged obscene|insult", totals["tox_hit"] / t, ">=", 0.90),
@@ -212,10 +218,127 @@ def eval_own(clf: Classifier, n_err: int) -> list[Target]:
     ]
 
 
+def _russe_toxic(data: Path) -> set[str]:
+    d = data / "russe-detox-2022"
+    return {r["toxic_comment"].strip() for part in ("train", "dev", "test") for r in _tsv(d / f"{part}.tsv")
+            if (r.get("toxic_comment") or "").strip()}
+
+
+def eval_rutoxic(clf: Classifier, data: Path) -> list[Target]:
+    path = data / "rutoxic-10k" / "ru_test_10k_toxic"
+    if not path.exists():
+        return []
+    in_russe = _russe_toxic(data)
+    lines = [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    kept = [x for x in lines if x not in in_russe]
+    hit, n, _ = rate(kept, lambda v: bool(v.labels), clf)
+    print(f"\n== rutoxic-10k ({path.parent}) ==")
+    print(f"  {len(lines) - len(kept)} lines also in russe dropped; toxic flagged anything {pct(hit, n)}"
+          " (about 1 in 10 lines is not truly toxic)")
+    return []
+
+
+def _appropriate(data: Path) -> list[str]:
+    path = data / "inappropriate-messages" / "Version1_appropriateness_test.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return [r["text"] for r in csv.DictReader(f) if r.get("text") and float(r.get("inappropriate") or 0) < 0.5]
+
+
+def eval_inappropriate(clf: Classifier, data: Path) -> list[Target]:
+    texts = _appropriate(data)
+    if not texts:
+        return []
+    hit, n, _ = rate(texts, lambda v: bool(v.labels), clf)
+    print(f"\n== inappropriate-messages ({data / 'inappropriate-messages'}) ==")
+    print(f"  appropriate texts (sensitive topics, no insult) flagged anything: {pct(hit, n)}")
+    return [Target("inappropriate-messages appropriate texts flagged", hit / n, "<=", 0.03)]
+
+
+def eval_complaints(clf: Classifier) -> list[Target]:
+    rows = [json.loads(x) for x in OWN_SET.read_text(encoding="utf-8").splitlines() if x.strip()]
+    complaints = [r["text"] for r in rows if r.get("kind") == "complaint" and not r["labels"]]
+    hit, n, hits = rate(complaints, lambda v: bool(v.labels), clf)
+    print(f"\n== the project's own legitimate complaints ({OWN_SET.relative_to(REPO)}, kind complaint) ==")
+    print(f"  flagged: {pct(hit, n)}")
+    show(hits, 5, "flagged complaints")
+    return [Target("own legitimate complaints flagged", float(hit), "<=", 0)]
+
+
+def model_share(data: Path) -> None:
+    """The same headline figures with the trained model switched off: what the model adds and what it costs."""
+    from bot.training.public import russe
+
+    sets = russe(data)
+    if not sets:
+        return
+    toxic, _ = sets
+    neutral = russe(data, ("train", "dev"))[1]  # type: ignore[index]
+    appropriate = _appropriate(data)
+    print("\n== what the trained model adds (the same classifier with and without it) ==")
+    for name, clf in (("rules only", Classifier(use_toxicity=False)), ("rules + model", Classifier())):
+        t, tn, _ = rate(toxic, lambda v: bool(v.labels), clf)
+        f, fn, _ = rate(neutral, lambda v: bool(v.labels), clf)
+        a, an, _ = rate(appropriate, lambda v: bool(v.labels), clf)
+        print(f"  {name:<14} russe dev+test toxic flagged {pct(t, tn)}; neutral flagged {pct(f, fn)}; "
+              f"inappropriate-messages appropriate flagged {pct(a, an)}")
+
+
+def learning_curve(data: Path) -> None:
+    """Simulated desk decisions: comments of the licensed vk set kept out of the shipped weights, added 100, 300 and
+    1,000 at a time (the slice holds fewer than 1,000: the last step uses all of it) the way `gospablik train` adds
+    the desk's decisions on a server without the public sets: from the shipped weights."""
+    import random
+
+    from bot.classifier.toxicity_model import shipped
+    from bot.training import examples
+    from bot.training.fit import FINE_TUNE, fit
+    from bot.training.public import russe
+
+    sets = russe(data)
+    if not sets or not examples.available(data):
+        return
+    toxic, _ = sets
+    neutral = russe(data, ("train", "dev"))[1]  # type: ignore[index]
+    _, desk = examples.licensed(data)
+    random.Random(7).shuffle(desk)
+    base = shipped()
+    assert base is not None
+    print("\n== learning curve: simulated desk decisions (licensed vk comments kept out of the shipped weights) ==")
+    print("  the last 300 of the slice are held out as the desk's own test; the rest are added in order")
+    test, pool = desk[-300:], desk[:-300]
+    print(f"  {'decisions':>9}  {'russe toxic flagged':>20}  {'russe neutral flagged':>22}  "
+          f"{'desk test: rude caught':>23}  {'desk test: clean flagged':>25}")
+    for n in (0, 100, 300, 1000):
+        used = pool[:n]
+        model = base if n == 0 else fit(used, prior=base, settings=FINE_TUNE)
+        model.p_min = base.p_min
+        clf = Classifier(toxicity=model)
+        t, tn, _ = rate(toxic, lambda v: bool(v.labels), clf)
+        f, fn, _ = rate(neutral, lambda v: bool(v.labels), clf)
+        r, rn, _ = rate([e.text for e in test if e.rude], lambda v: bool(v.labels), clf)
+        c, cn, _ = rate([e.text for e in test if not e.rude], lambda v: bool(v.labels), clf)
+        print(f"  {len(used):>9}  {pct(t, tn):>20}  {pct(f, fn):>22}  {pct(r, rn):>23}  {pct(c, cn):>25}")
+
+
+def speed() -> None:
+    """Load time, memory and throughput with the model in the path (also `python -m bench.bench_classifier`)."""
+    import subprocess
+
+    print("\n== speed and memory (bench/bench_classifier.py, one core) ==", flush=True)
+    cmd = [sys.executable, "-m", "bench.bench_classifier", "--n", "10000"]
+    try:
+        subprocess.run(["taskset", "-c", "0", *cmd], cwd=REPO, check=False)
+    except FileNotFoundError:  # no taskset: the same, unpinned
+        subprocess.run(cmd, cwd=REPO, check=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.eval_classifier", description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if any target fails")
     ap.add_argument("--errors", type=int, default=0, metavar="N", help="print the first N errors of each kind")
+    ap.add_argument("--no-curve", action="store_true", help="skip the learning curve (it trains three models)")
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("GOSPABLIK_MODERATION_DATA", DEFAULT_DATA)))
     args = ap.parse_args(argv)
     clf = Classifier()
@@ -223,9 +346,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.data.is_dir():
         targets += eval_tg_spam(clf, args.data, args.errors)
         targets += eval_russe(clf, args.data, args.errors)
+        targets += eval_rutoxic(clf, args.data)
+        targets += eval_inappropriate(clf, args.data)
     else:
         print(f"public data not found at {args.data}: skipping tg-spam and russe-detox", file=sys.stderr)
     targets += eval_own(clf, args.errors)
+    targets += eval_complaints(clf)
+    if args.data.is_dir():
+        model_share(args.data)
+        if not args.no_curve:
+            learning_curve(args.data)
+    speed()
     print("\n== targets ==")
     for t in targets:
         print(t.line())

@@ -328,6 +328,42 @@ def cmd_classify(args: argparse.Namespace, rest: list[str]) -> int:
     return classify_main(rest)
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Retrain the rudeness model from the desk's decisions; needs only the database (like the exports)."""
+    import tomllib
+
+    from bot.db import open_database
+    from bot.training import commands, examples
+    from bot.training.settings import parse_training
+
+    where = exports.storage(args.config, args.data_dir)
+    if args.rollback:
+        return commands.rollback(where.data_dir)
+    if args.activate:
+        return commands.activate(where.data_dir)
+    raw: dict[str, Any] = {}
+    path = Path(args.config or "gospablik.toml")
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SystemExit(f"{path}: {exc}") from None
+    problems: list[str] = []
+    settings = parse_training(config_module.Reader(problems, {}), raw)
+    if problems:
+        raise ConfigError(problems)
+    public = Path(args.public_data) if args.public_data else examples.default_folder()
+
+    async def work() -> int:
+        async with open_database(where.url, where.data_dir) as db:
+            if args.report:
+                return await commands.report(db, where.data_dir)
+            return await commands.train(db, where.data_dir, settings, public_folder=public,
+                                        shadow_days=args.shadow_days)
+
+    return asyncio.run(work())
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="gospablik", description="Moderation desk for official community pages.")
     root.add_argument("--config", help="path to gospablik.toml (default: $GOSPABLIK_CONFIG or ./gospablik.toml)")
@@ -377,6 +413,19 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_secrets_check)
 
     exports.add_parsers(sub)
+    train = sub.add_parser("train", help="retrain the rudeness model from the desk's decisions (needs only the "
+                                         "database); installed only when not worse, first in shadow")
+    what = train.add_mutually_exclusive_group()
+    what.add_argument("--report", action="store_true", help="what the model in shadow flags differently")
+    what.add_argument("--activate", action="store_true", help="switch the model in shadow on")
+    what.add_argument("--rollback", action="store_true", help="back to the version active before this one")
+    train.add_argument("--shadow-days", type=int, help="days in shadow before it may be switched on "
+                                                       "(default: [training] shadow_days, 7; 0 switches it on now)")
+    train.add_argument("--public-data", help="the public data sets folder (default: $GOSPABLIK_MODERATION_DATA or "
+                                             "../shared/data/moderation); used when present, never required")
+    train.add_argument("--data-dir", help="the data folder (models, and the embedded database when DATABASE_URL "
+                                          "is unset; e.g. var/demo for the demo)")
+    train.set_defaults(func=cmd_train)
 
     _registry_parser(sub)
     sub.add_parser("classify", help="classify JSON lines {id, text}; see `gospablik classify --help`",

@@ -23,13 +23,14 @@ from bot.domain import GRANTS, LABELS, Permission, PolicyAction, Role
 from bot.registry.settings import RegistrySettings, parse_registry
 from bot.security.settings import SecuritySettings, parse_security
 from bot.summary.settings import ReportSettings, parse_reports
+from bot.training.settings import TrainingSettings, parse_training
 
 DEFAULT_CONFIG_PATH = Path("gospablik.toml")
 TELEGRAM_API = "https://api.telegram.org"
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 HUMAN_ONLY = frozenset({"insult", "illegal"})  # labels the regulation leaves to a person
-CORE_SECTIONS = ("service", "telegram", "staff", "publishing", "registry", "security", "reports")
+CORE_SECTIONS = ("service", "telegram", "staff", "publishing", "registry", "security", "reports", "training")
 PLACEHOLDER = re.compile(r"replace[-_]?(me|with)|change[-_]?me|<[^>]*>|^x{3,}$|^\.\.\.$", re.IGNORECASE)
 
 
@@ -126,6 +127,7 @@ class Config:
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -281,6 +283,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
     registry = parse_registry(read, data)
     security = parse_security(read, data)
     reports = parse_reports(read, data)
+    training = parse_training(read, data)
 
     networks: dict[str, Any] = {}
     accounts: list[Account] = []
@@ -305,7 +308,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         host=host, port=port, public_url=public_url.rstrip("/") if public_url else None,
         database_url=env.get("DATABASE_URL") or None, data_dir=data_dir, dry_run=dry_run,
         log_format=log_format, timezone=timezone, publishing_grace=timedelta(minutes=max(grace, 0)),
-        calendar_secret=calendar_secret, registry=registry, security=security, reports=reports,
+        calendar_secret=calendar_secret, registry=registry, security=security, reports=reports, training=training,
         retry_actions_for=timedelta(minutes=max(retry_minutes, 1)),
     )
 

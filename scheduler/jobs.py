@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -15,6 +18,10 @@ from bot.security.rotation import NO_ROTATION, digest
 from bot.security.rotation import load as load_rotation
 from bot.services import Services
 from bot.summary import send as summary
+from bot.training import decisions as training_decisions
+from bot.training import examples as training_examples
+from bot.training.retrain import niced
+from bot.training.versions import Versions
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +121,50 @@ async def daily_summary(services: Services) -> bool:
     return False
 
 
+async def weekly_training(services: Services) -> str:
+    """Retrains the rudeness model in a separate low-priority process, so the service never waits for it; a new
+    model goes into shadow (or is refused as a regression), it never switches itself on unless shadow_days = 0."""
+    try:
+        found = await training_decisions.read(services.db)
+        loop = asyncio.get_running_loop()
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            message = await loop.run_in_executor(pool, niced, found, services.config.data_dir,
+                                                 services.config.training, training_examples.default_folder())
+        log.info("weekly training: %s", message)
+        return message
+    except DatabaseUnavailable as exc:
+        log.warning("weekly training: %s", exc)
+    except Exception:
+        log.exception("weekly training failed")
+    return ""
+
+
+class ModelWatch:
+    """Swaps the classifier's rudeness model when `gospablik train` activates or rolls back a version."""
+
+    def __init__(self) -> None:
+        self.loaded: str | None = None
+
+    async def run(self, services: Services) -> bool:
+        versions = Versions(services.config.data_dir)
+        try:
+            name = versions.active_name()
+            if name == self.loaded:
+                return False
+            model = await asyncio.to_thread(versions.load, name)
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read the rudeness model: %s", exc)
+            return False
+        swap = getattr(services.classifier, "use_toxicity_model", None)
+        if swap is None:
+            return False
+        swap(model)
+        if self.loaded is not None:
+            log.info("rudeness model switched to %s", name)
+        self.loaded = name
+        return True
+
+
 def start_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=services.config.tz)
     scheduler.add_job(purge_stale_buttons, "interval", hours=6, args=[services], id="purge_stale_buttons")
@@ -133,6 +184,13 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     first = timedelta(seconds=10) if security.check_at_start else security.check_every
     scheduler.add_job(security_check, "interval", seconds=security.check_every.total_seconds(), args=[services],
                       id="security_check", next_run_time=datetime.now(services.config.tz) + first)
+    # The rudeness model `gospablik train` made active, at start and then hourly; retraining weekly if switched on.
+    scheduler.add_job(ModelWatch().run, "interval", hours=1, args=[services], id="model_watch",
+                      next_run_time=datetime.now(services.config.tz))
+    training = services.config.training
+    if training.weekly:
+        scheduler.add_job(weekly_training, "cron", day_of_week=training.weekday, hour=training.hour, minute=17,
+                          args=[services], id="weekly_training", max_instances=1, coalesce=True)
     # Wake the loops now and then even if a notification was lost.
     scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")
     scheduler.add_job(services.actions_ready.set, "interval", seconds=30, id="wake_actions")

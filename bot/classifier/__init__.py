@@ -1,7 +1,9 @@
 """Explainable Russian comment classifier: мат, insults, spam and illegal content.
 
-Rules and lexicons only: no network, no models, deterministic.  Every flag carries the
-rule, the span in the original text and the normalised form, so a moderator can see why.
+Rules and lexicons, plus two small plain-text logistic-regression models (spam words; rudeness from
+character n-grams, which only adds `insult` where the rules are silent): no network, deterministic.
+Every flag carries the rule, the span in the original text and the normalised form, so a moderator
+can see why.
 
     >>> from bot.classifier import Classifier
     >>> Classifier().classify("Дороги у нас полный пиздец").labels

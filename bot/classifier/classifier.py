@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-from . import illegal, insult, obscene, spam
+from . import illegal, insult, obscene, spam, toxicity_model
 from .hits import Hit
 from .normalize import normalize, unmix
 from .verdict import LABELS, Reason, Verdict
@@ -23,16 +24,27 @@ class Classifier:
 
     threshold: float = THRESHOLD
 
-    def __init__(self, *, own_domains: Iterable[str] = ()) -> None:
+    def __init__(self, *, own_domains: Iterable[str] = (), toxicity: toxicity_model.Model | None = None,
+                 models_dir: Path | None = None, use_toxicity: bool = True) -> None:
+        """``toxicity`` is the trained rudeness model; by default the one ``gospablik train`` made
+        active under ``models_dir`` (``<data_dir>/models/toxicity``), else the shipped weights."""
         self.own_domains = tuple(own_domains)
+        if use_toxicity and toxicity is None:
+            toxicity = (toxicity_model.active(models_dir) if models_dir else None) or toxicity_model.shipped()
+        self.toxicity = toxicity if use_toxicity else None
         self.classify("прогрев")  # touch every module and cache once
+
+    def use_toxicity_model(self, model: toxicity_model.Model | None) -> None:
+        """Swap the trained model (after `gospablik train` activates new weights); safe between calls."""
+        self.toxicity = model
 
     def classify(self, text: str, *, own_domains: Iterable[str] = (), repeated_by: int = 0) -> Verdict:
         if not isinstance(text, str):
             raise TypeError("text must be str")
         norm = normalize(text)
         ob = obscene.find(norm)
-        ins = insult.find(unmix(norm))
+        unmixed = unmix(norm)
+        ins = insult.find(unmixed)
         if any(h.label == "obscene" for h in ins):  # a misspelt мат noun is obscene too
             ob = [*ob, *(h for h in ins if h.label == "obscene")]
             ins = [h for h in ins if h.label != "obscene"]
@@ -47,6 +59,10 @@ class Classifier:
             first = next(h for h in ill if h.rule.startswith(_AD_RULES))
             sp.append(Hit("spam", "illegal-goods-ad", first.start, first.end, first.normalized,
                           "реклама запрещённых товаров", 0.4))
+
+        model = self.toxicity
+        if model is not None and max(_max(ins), _max(ob)) < self.threshold:  # only where the rules saw no rudeness
+            ins = [*ins, *toxicity_model.find(model, unmixed.text)]
 
         scores = {
             "obscene": _max(ob),

@@ -158,6 +158,10 @@ def find(norm_text: str, skip: list[tuple[int, int]] = (), unmixed: str | None =
         if any(a < y and x < b for x, y in used):
             continue
         used.append((a, b))
-        note = f"слово, типичное для спама (статистическая модель: p = {p:.2f})"
-        hits.append(Hit(LABEL, "model:spam", a, b, f.split(":", 1)[1], note, round(weight, 3) if not hits else 0.0))
+        feature = f.split(":", 1)[1]
+        # The probability is for `classify --explain` (in `normalized`), never for a card's note.
+        note = "число, типичное для спама (обученная модель)" if feature.startswith("<n") else \
+            "слово, типичное для спама (обученная модель)"
+        hits.append(Hit(LABEL, "model:spam", a, b, f"{feature} (p = {p:.2f})", note,
+                        round(weight, 3) if not hits else 0.0))
     return hits

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.classifier import explain
 from bot.domain import Capability, Item, ItemStatus, KindSpec
 from bot.moderation.history import RECENT_DAYS, History
 from bot.moderation.notes import LABEL_RU, word
@@ -143,25 +144,17 @@ def highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEXT
 
 
 def labels_line(verdict: dict[str, Any] | None) -> list[Span]:
+    """"⚠️ спам: сокращённая ссылка, «без проверок», «займ»": at most three reasons, the strongest first, grouped
+    under their label (`bot.classifier.explain`); the full evidence stays in `classify --explain`."""
     if not verdict or not verdict.get("labels"):
         return []
     out: list[Span] = [plain("⚠️ ")]
-    for n, label in enumerate(verdict["labels"]):
-        notes: list[str] = []
-        for reason in verdict.get("reasons", ()):
-            if reason.get("label") == label:
-                note = reason.get("note_ru") or reason.get("rule") or ""
-                fragment = reason.get("fragment")
-                if fragment and len(fragment) > 60:
-                    fragment = fragment[:59] + "…"
-                piece = f"{note} «{fragment}»" if fragment else note
-                if piece and piece not in notes:
-                    notes.append(piece)
+    for n, (label, reasons) in enumerate(explain.summary(verdict)):
         if n:
             out.append(plain(" · "))
         out.append(bold(LABEL_RU.get(label, label)))
-        if notes:
-            out.append(plain(": " + "; ".join(notes[:3])))
+        if reasons:
+            out.append(plain(": " + reasons))
     return out
 
 

@@ -1,7 +1,9 @@
 """Labelled examples from the specialist's decisions, for measuring the classifier on real comments.
 
 Each decision on a comment stores the text, what the classifier predicted and what the person
-decided (kept or deleted). `export_jsonl` writes them out in the classifier's own input format.
+decided (kept or deleted). `export_jsonl` writes them out in the classifier's own input format, and
+`gospablik train` learns from them. A «Оставить» on a flagged item asks the specialist nothing more: the
+stored labels already make it a correction ("the classifier was wrong here"), which training weighs higher.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from bot.db import Database
 from bot.domain import Item
 
 KEPT = ("approve", "restore")
+REMOVED = ("delete", "ban")
+
+
+def is_correction(decision: str, predicted: tuple[str, ...] | list[str]) -> bool:
+    """Kept although the classifier flagged it: the desk says the flag was wrong."""
+    return decision in KEPT and bool(predicted)
 
 
 async def remember(conn: asyncpg.Connection, item: Item, *, decision: str, actor: str, conversation: bool) -> None:
@@ -38,6 +46,7 @@ async def export_jsonl(db: Database, out: TextIO, since: datetime | None = None)
             "predicted": list(row["predicted"]),
             "decision": row["decision"],
             "kept": row["decision"] in KEPT,
+            "correction": is_correction(row["decision"], list(row["predicted"])),
             "kind": row["kind"],
             "at": row["at"].isoformat(),
         }, ensure_ascii=False) + "\n")

@@ -57,12 +57,14 @@ def word(note: Note, *, words: NetworkWords, kind: KindSpec, tz: ZoneInfo) -> st
                 " прежде чем повторять.")
     if code == "ban_half_done":
         return (f"⚠️ {kind.past('удалён', 'удалено')}, но заблокировать автора не удалось: {p.get('error', '')}")
-    if code == "auto":
-        return f"🤖 Удалено автоматически по правилу «{LABEL_RU.get(p.get('label', ''), p.get('label', ''))}»"
+    if code == "auto":  # with what in the text made the machine act, when the note carries it
+        rule = LABEL_RU.get(p.get("label", ""), p.get("label", ""))
+        return f"🤖 Удалено автоматически по правилу «{rule}»" + (f": {p['trigger']}" if p.get("trigger") else "")
     if code == "dry_run":
         what = "удалить и заблокировать автора" if p.get("action") == "ban" else "удалить"
         rule = LABEL_RU.get(p.get("label", ""), p.get("label", ""))
-        return f"🧪 Режим проверки: правило «{rule}» велело бы {what}; ничего не сделано."
+        why = f" ({p['trigger']})" if p.get("trigger") else ""
+        return f"🧪 Режим проверки: правило «{rule}»{why} велело бы {what}; ничего не сделано."
     if code == "edited":
         return f"✏️ Автор изменил текст {where}" + (" — карточка снова открыта" if p.get("reopened") else "")
     if code == "restored":
