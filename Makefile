@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo run test lint eval bench faults check-config clean
+.PHONY: demo run test lint eval bench bench-history faults check-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)  ## speed and memory, printed, never asserted
 	$(BIN)/python -m bench.bench_classifier
 	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.bench_registry
+
+bench-history: $(STAMP)  ## history does not matter: a 1,000,000-row fixture, then ingest, card latency, idle CPU, plans (~4 min)
+	$(BIN)/python -m bench.bench_history $(ARGS)
 
 faults: $(STAMP)  ## the service in its own process, killed, starved and flooded; promises checked (ARGS="kill fuzz")
 	$(BIN)/python -m faults.run $(ARGS)

@@ -1,108 +1,199 @@
-"""Ingest benchmark: VK Callback events over HTTP into the real service on the embedded PostgreSQL.
+"""Ingest benchmark (issue 13): prints, never asserts.
 
-Prints (never asserts):
-- acknowledgement latency (p50/p99) and rate: the webhook answers "ok" only after the commit;
-- processing rate: stored events turned into judged items with queued cards by the intake worker;
-- card delivery rate with the work-chat limit lifted (the emulated Telegram still answers every call).
+1. Closed loop, 32 and 64 connections, distinct valid VK events (wrk if installed, else a Python client): a bare
+   aiohttp app answering "ok", the same app with one INSERT + COMMIT per request, and gospablik (the event
+   committed before "ok"; group commit) — req/s, p50/p99 and the ratios. Each server runs in its own process;
+   the rounds alternate the servers and the table gives the median with the spread.
+2. Open loop (requests leave at a fixed rate, latency counted from when each was due): 1,000 and 2,000 events/s.
+3. Sustained 1,000 events/s: the largest backlog of unprocessed events, and the time it takes to drain after.
+4. Card latency from the event's receipt to the work chat: under the chat's limit, and the worst wait at a
+   steady 2 events/s with the default 20 messages a minute (cards and digests).
+5. Memory: the service's RSS idle, and after 100,000 events once the backlog has drained.
 
-Run: python -m bench.bench_ingest [--events 2000] [--concurrency 20]
+The large-history comparison is `python -m bench.bench_history` (it builds a 1,000,000-row fixture).
+Run: python -m bench.bench_ingest [--seconds 10] [--rounds 2] [--sustain 60] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-from aiohttp import web
+import asyncpg
 
-from bot.demo import GROUP_ID, build_demo_app, demo_config
-from handlers.context import SERVICES
+from bench import load
+from bench.harness import (
+    SECRET,
+    backlog,
+    card_waits,
+    drop_database,
+    fresh_database,
+    postgres,
+    server,
+    watch_backlog,
+)
+from bench.load import percentile
 
-TEXTS = [
-    "Когда отремонтируют дорогу на ул. Ленина? Уже третий год обещаете.",
-    "Спасибо за субботник, во дворе стало чисто!",
-    "Заработок от 5000 в день без вложений! Пиши в телеграм @easy_money_bot",
-    "Администрация опять ничего не делает, позор!",
-    "Подскажите, пожалуйста, часы приёма главы района",
-    "Да когда уже этот п*здец с отоплением закончится",
-]
+CONNECTIONS = (32, 64)
+SERVERS = (("ok", "bare aiohttp, answers ok"), ("commit", "bare aiohttp + INSERT + COMMIT"),
+           ("gospablik", "gospablik (stored, committed, ok)"))
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
-async def main(events: int, concurrency: int) -> None:
-    port = 18080
+async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, int], list[load.Result]]:
+    results: dict[tuple[str, int], list[load.Result]] = {}
+    for round_ in range(rounds):
+        for mode, _ in SERVERS:
+            database = await fresh_database(pg) if mode != "ok" else ""
+            try:
+                async with server(mode, database) as s:
+                    await load.closed(s.url, connections=8, seconds=1, secret=SECRET, tag=f"w{round_}{mode[0]}")
+                    for connections in CONNECTIONS:
+                        found = await load.closed(s.url, connections=connections, seconds=seconds, secret=SECRET,
+                                                  tag=f"r{round_}{mode[0]}{connections}")
+                        results.setdefault((mode, connections), []).append(found)
+            finally:
+                if database:
+                    await drop_database(pg, database)
+    return results
+
+
+def print_closed(results: dict[tuple[str, int], list[load.Result]], seconds: float, rounds: int) -> None:
+    print(f"\n1. Closed loop ({'wrk' if load.shutil.which('wrk') else 'Python client'}, {seconds:.0f} s runs, "
+          f"{rounds} alternated rounds; median (min–max))")
+    print(f"{'server':<38}{'conns':>6}{'req/s':>26}{'p50 ms':>20}{'p99 ms':>22}{'errors':>8}")
+    for mode, title in SERVERS:
+        for connections in CONNECTIONS:
+            runs = results[(mode, connections)]
+            print(f"{title:<38}{connections:>6}{spread([r.rate for r in runs]):>26}"
+                  f"{spread([r.p50_ms for r in runs], '{:.1f}'):>20}{spread([r.p99_ms for r in runs], '{:.1f}'):>22}"
+                  f"{sum(r.errors for r in runs):>8}")
+    for connections in CONNECTIONS:
+        ours = [r.rate for r in results[("gospablik", connections)]]
+        bare = [r.rate for r in results[("ok", connections)]]
+        commit = [r.rate for r in results[("commit", connections)]]
+        ratio_ok = [o / b for o, b in zip(ours, bare, strict=True)]
+        ratio_commit = [o / c for o, c in zip(ours, commit, strict=True)]
+        print(f"ratios at {connections} connections: gospablik / bare ok = {spread(ratio_ok, '{:.2f}')} "
+              f"(target ≥ 0.5); gospablik / bare + commit = {spread(ratio_commit, '{:.2f}')} (target ≥ 2)")
+
+
+async def pipeline(pg: str, options: argparse.Namespace) -> None:
+    database = await fresh_database(pg)
+    try:
+        async with server("gospablik", database) as s:
+            conn = await asyncpg.connect(database)
+            try:
+                await asyncio.sleep(3)
+                idle_rss = s.rss_mb()
+                print(f"\n2. Open loop (offered rate, {options.open_seconds:.0f} s each; latency from when each "
+                      "request was due)")
+                print(f"{'offered/s':>10}{'achieved/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}"
+                      f"{'errors':>8}   (target p99 ≤ 50 ms)")
+                for rate in (1000, 2000):
+                    found = await load.open_loop(s.url, rate=rate, seconds=options.open_seconds, secret=SECRET,
+                                                 tag=f"o{rate}")
+                    print(f"{rate:>10,}{found['requests'] / found['seconds']:>12,.0f}{found['p50_ms']:>10.1f}"
+                          f"{found['p99_ms']:>10.1f}{found['max_ms']:>10.0f}{int(found['errors']):>8}")
+                    while await backlog(conn):
+                        await asyncio.sleep(0.2)
+
+                print(f"\n3. Sustained 1,000 events/s for {options.sustain:.0f} s")
+                run = asyncio.ensure_future(load.open_loop(s.url, rate=1000, seconds=options.sustain, secret=SECRET,
+                                                           tag="s"))
+                peak, drain = await watch_backlog(conn, run)
+                found = run.result()
+                print(f"acknowledged p50 {found['p50_ms']:.1f} ms, p99 {found['p99_ms']:.1f} ms, errors "
+                      f"{int(found['errors'])}; backlog of unprocessed events: max {peak:,}; drained "
+                      f"{drain:.1f} s after the load stopped (target ≤ 5 s)")
+
+                stored = int(await conn.fetchval("SELECT count(*) FROM events"))
+                if stored < options.memory_events:
+                    rest = options.memory_events - stored
+                    run = asyncio.ensure_future(load.open_loop(s.url, rate=2000, seconds=rest / 2000, secret=SECRET,
+                                                               tag="m"))
+                    await watch_backlog(conn, run)
+                stored = int(await conn.fetchval("SELECT count(*) FROM events"))
+                await asyncio.sleep(5)
+                after_rss = s.rss_mb()
+                memory = (f"\n5. Memory: RSS idle {idle_rss:.0f} MB; after {stored:,} events (drained, +5 s) "
+                          f"{after_rss:.0f} MB = {after_rss / idle_rss:.2f}× idle (target ≤ 1.2×)")
+            finally:
+                await conn.close()
+    finally:
+        await drop_database(pg, database)
+    await card_latency(pg, options)
+    print(memory)
+
+
+async def settle(conn: asyncpg.Connection, *, at_least: float = 15.0) -> None:
+    """Waits out the start: the first security check (10 s after start) posts the demo's alert cards, which would
+    take the chat's budget during the first measured minute; steady state is what is measured."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < at_least or await conn.fetchval("SELECT count(*) FROM cards WHERE behind"):
+        await asyncio.sleep(0.5)
+
+
+async def card_latency(pg: str, options: argparse.Namespace) -> None:
+    print("\n4. Card latency, from the event's receipt to the message in the work chat (emulated Telegram)")
+    for limit, rate, seconds, what in ((1200, 5.0, options.card_seconds, "under the chat's limit"),
+                                       (20, 2.0, options.steady, "steady 2 events/s, 20 messages a minute")):
+        database = await fresh_database(pg)
+        try:
+            async with server("gospablik", database, messages_per_minute=limit) as s:
+                conn = await asyncpg.connect(database)
+                try:
+                    await settle(conn)
+                    tag = f"c{limit}"
+                    found = await load.open_loop(s.url, rate=rate, seconds=seconds, secret=SECRET, tag=tag,
+                                                 connections=8)
+                    waits = await card_waits(conn, tag, int(found["requests"]))
+                    messages = await conn.fetchval("SELECT count(DISTINCT message_id) FROM cards")
+                finally:
+                    await conn.close()
+            target = "p95 ≤ 1 s" if limit > 20 else "worst ≤ 10 s"
+            print(f"{what} ({rate:g}/s for {seconds:.0f} s, {limit}/min): {len(waits)} of "
+                  f"{int(found['requests'])} items shown in {messages} messages; p50 {percentile(waits, 0.5):.2f} s, "
+                  f"p95 {percentile(waits, 0.95):.2f} s, worst {max(waits, default=float('nan')):.2f} s ({target})")
+        finally:
+            await drop_database(pg, database)
+
+
+async def main(options: argparse.Namespace) -> None:
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gospablik-bench-") as folder:
         Path(folder).chmod(0o755)
-        config, _ = demo_config(host="127.0.0.1", port=port, data_dir=Path(folder))
-        config = dataclasses.replace(
-            config, telegram=dataclasses.replace(config.telegram, messages_per_minute=1_000_000))
-        app, emulators = build_demo_app(config)
-        vk = emulators.vk
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        services = app[SERVICES]
-        account = config.account("vk", GROUP_ID)
-        assert account is not None
-        secret = account.settings.secret
-        url = f"http://127.0.0.1:{port}/webhooks/vk/{GROUP_ID}"
-        latencies: list[float] = []
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for number in range(events):
-            queue.put_nowait(number)
-
-        async def client(session: aiohttp.ClientSession) -> None:
-            while not queue.empty():
-                number = queue.get_nowait()
-                body = {"type": "wall_reply_new", "event_id": f"{number:040x}", "v": "5.199",
-                        "group_id": GROUP_ID, "secret": secret,
-                        "object": {"id": 100000 + number, "from_id": 51234567 + number % 50, "date": 1767600000,
-                                   "text": TEXTS[number % len(TEXTS)] + f" #{number}", "post_id": 1,
-                                   "owner_id": -GROUP_ID, "post_owner_id": -GROUP_ID, "attachments": []}}
-                started = time.perf_counter()
-                async with session.post(url, json=body) as response:
-                    assert (await response.text()) == "ok"
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        async with aiohttp.ClientSession() as session:
-            await asyncio.gather(*(client(session) for _ in range(concurrency)))
-        acked = time.perf_counter() - started
-
-        async def count(query: str) -> int:
-            return await services.db.fetchval(query)
-
-        while await count("SELECT count(*) FROM events WHERE status = 'new'"):
-            await asyncio.sleep(0.05)
-        processed = time.perf_counter() - started
-        while await count("SELECT count(*) FROM cards WHERE message_id IS NULL"):
-            await asyncio.sleep(0.05)
-        delivered = time.perf_counter() - started
-        await runner.cleanup()
-
-    print(f"events: {events}, concurrent senders: {concurrency}, one process on the embedded PostgreSQL")
-    print(f"acknowledged (stored, committed, 'ok'): {events / acked:,.0f} events/s; "
-          f"latency p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms")
-    print(f"processed into judged items with queued cards: {events / processed:,.0f} events/s "
-          f"(all done {processed:.1f} s after the first event)")
-    print(f"cards sent to the emulated work chat (limit lifted): {events / delivered:,.0f} cards/s "
-          f"(all sent {delivered:.1f} s after the first event)")
-    print(f"emulated VK API calls made: {len(vk.calls)} (users.get for authors' names, cached)")
+        async with postgres(Path(folder)) as pg:
+            print("gospablik ingest benchmark: one machine, embedded PostgreSQL (fsync on), each server in its own "
+                  "process; printed, never asserted")
+            results = await closed_loop(pg, options.seconds, options.rounds)
+            print_closed(results, options.seconds, options.rounds)
+            await pipeline(pg, options)
+    print(f"\n(benchmark took {time.perf_counter() - started:.0f} s; the large-history comparison: "
+          "python -m bench.bench_history)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10, help="each closed-loop run")
+    parser.add_argument("--rounds", type=int, default=2, help="alternated rounds of the closed-loop runs")
+    parser.add_argument("--open-seconds", type=float, default=10, help="each open-loop run")
+    parser.add_argument("--sustain", type=float, default=60, help="seconds of the sustained 1,000 events/s")
+    parser.add_argument("--memory-events", type=int, default=100_000)
+    parser.add_argument("--card-seconds", type=float, default=10)
+    parser.add_argument("--steady", type=float, default=60, help="seconds of the steady 2 events/s")
+    parser.add_argument("--quick", action="store_true", help="short runs: a smoke test of the benchmark itself")
     options = parser.parse_args()
-    asyncio.run(main(options.events, options.concurrency))
+    if options.quick:
+        options.seconds, options.rounds, options.open_seconds, options.sustain = 3, 1, 3, 10
+        options.memory_events, options.card_seconds, options.steady = 20_000, 4, 15
+    asyncio.run(main(options))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
@@ -101,7 +102,8 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
         if clf is None:
             from bot.classifier import Classifier
 
-            clf = await asyncio.to_thread(Classifier)
+            # The rudeness model `gospablik train` made active, on every replica (else the shipped weights).
+            clf = await asyncio.to_thread(Classifier, models_dir=config.data_dir / "models" / "toxicity")
         async with open_database(config.database_url, config.data_dir) as db:
             services = Services(config=config, db=db, platforms=nets, workchat=workchat, classifier=clf)
             services.subjects.update({"item": ItemSubjects(services), "draft": DraftSubjects(services),
@@ -126,6 +128,9 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
         def spawn(coro: Coroutine[Any, Any, None], name: str) -> None:
             tasks.append(asyncio.create_task(coro, name=name))
 
+        # Everything loaded so far (the classifier's models above all) lives as long as the process: keep it out of
+        # the garbage collector's full passes, which otherwise walk it all and stall every request for a moment.
+        gc.freeze()
         if start_loops:
             spawn(listen(services), "listen")
             spawn(worker_loop(services), "intake")

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import dotenv
 from bot.domain import GRANTS, LABELS, Permission, PolicyAction, Role
 from bot.registry.settings import RegistrySettings, parse_registry
+from bot.retention import RetentionSettings, parse_retention
 from bot.security.settings import SecuritySettings, parse_security
 from bot.summary.settings import ReportSettings, parse_reports
 from bot.training.settings import TrainingSettings, parse_training
@@ -30,7 +31,8 @@ TELEGRAM_API = "https://api.telegram.org"
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 HUMAN_ONLY = frozenset({"insult", "illegal"})  # labels the regulation leaves to a person
-CORE_SECTIONS = ("service", "telegram", "staff", "publishing", "registry", "security", "reports", "training")
+CORE_SECTIONS = ("service", "telegram", "staff", "publishing", "registry", "security", "reports", "training",
+                 "retention")
 PLACEHOLDER = re.compile(r"replace[-_]?(me|with)|change[-_]?me|<[^>]*>|^x{3,}$|^\.\.\.$", re.IGNORECASE)
 
 
@@ -127,6 +129,7 @@ class Config:
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
 
     @property
@@ -283,6 +286,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
     registry = parse_registry(read, data)
     security = parse_security(read, data)
     reports = parse_reports(read, data)
+    retention = parse_retention(read, data)
     training = parse_training(read, data)
 
     networks: dict[str, Any] = {}
@@ -309,6 +313,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str], sections: Mapp
         database_url=env.get("DATABASE_URL") or None, data_dir=data_dir, dry_run=dry_run,
         log_format=log_format, timezone=timezone, publishing_grace=timedelta(minutes=max(grace, 0)),
         calendar_secret=calendar_secret, registry=registry, security=security, reports=reports, training=training,
+        retention=retention,
         retry_actions_for=timedelta(minutes=max(retry_minutes, 1)),
     )
 

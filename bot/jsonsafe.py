@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_DEPTH = 200  # far beyond any real payload (forwarded messages nest a few levels): deeper is an attack
@@ -21,15 +22,13 @@ class TooDeep(ValueError):
     """The JSON nests deeper than any real payload."""
 
 
-def _bad_char(char: str) -> bool:
-    code = ord(char)
-    return code == 0 or 0xD800 <= code <= 0xDFFF
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")  # what jsonb refuses; one C-speed scan per string
 
 
 def _clean_text(value: str) -> str | None:
-    if not any(_bad_char(c) for c in value):
+    if _BAD_CHARS.search(value) is None:
         return None
-    return "".join(REPLACEMENT if _bad_char(c) else c for c in value)
+    return _BAD_CHARS.sub(REPLACEMENT, value)
 
 
 def loads(body: bytes | str) -> tuple[Any, list[dict[str, str]]]:

@@ -16,6 +16,12 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 EVENTS = Counter("gospablik_events", "Inbound events and webhook requests by outcome (stored, duplicate, refused)",
                  ["network", "outcome", "reason"], registry=REGISTRY)
+INGEST_COMMITS = Counter("gospablik_ingest_commits", "Inbox transactions committed (each holds a group of events)",
+                         registry=REGISTRY)
+INGEST_BATCH = Histogram("gospablik_ingest_batch_events", "Events stored by one inbox commit (group commit)",
+                         buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512), registry=REGISTRY)
+PROCESSED = Counter("gospablik_events_processed", "Stored events the intake worker finished, by outcome",
+                    ["outcome"], registry=REGISTRY)
 QUEUE_DEPTH = Gauge("gospablik_queue_depth", "Rows waiting in a queue (due now or later)", ["queue"],
                     registry=REGISTRY)
 QUEUE_DUE = Gauge("gospablik_queue_due", "Rows of a queue that are due now", ["queue"], registry=REGISTRY)
@@ -39,7 +45,7 @@ LEADER = Gauge("gospablik_leader", "1 while this replica is the leader", registr
 QUEUES: dict[str, tuple[str, str, str]] = {
     "events": ("status = 'new'", "retry_at <= now()", "received_at"),
     "actions": ("status = 'pending'", "retry_at <= now()", "created_at"),
-    "cards": ("sent_revision < revision", "retry_at <= now()", "updated_at"),
+    "cards": ("behind", "retry_at <= now()", "updated_at"),
     "publications": ("status = 'scheduled'", "due_at <= now()", "due_at"),
 }
 

@@ -114,6 +114,6 @@ class Webhook(web.View):
         if not accepted.duplicate:
             services.events_ready.set()
         retry = request.headers.get("X-Retry-Counter")
-        log.info("%s event %s %s stored%s%s", network, outcome.event_type, outcome.event_id,
+        log.debug("%s event %s %s stored%s%s", network, outcome.event_type, outcome.event_id,
                  " (duplicate)" if accepted.duplicate else "", f" retry {retry}" if retry else "")
         return web.Response(text=platform.ack_text, content_type="text/plain")

@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.db import DatabaseUnavailable
 from bot.platform import PlatformError
 from bot.registry.desk import remind
+from bot.retention import purge_events
 from bot.security.check import run as run_security_check
 from bot.security.rotation import NO_ROTATION, digest
 from bot.security.rotation import load as load_rotation
@@ -191,6 +192,11 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     if training.weekly:
         scheduler.add_job(weekly_training, "cron", day_of_week=training.weekday, hour=training.hour, minute=17,
                           args=[services], id="weekly_training", max_instances=1, coalesce=True)
+    # Handled events leave the inbox after [retention] events_days (failed ones after failed_days); the audit stays.
+    if services.config.retention.enabled:
+        scheduler.add_job(purge_events, "interval", hours=1, args=[services.db, services.config.retention],
+                          id="purge_events", max_instances=1, coalesce=True,
+                          next_run_time=datetime.now(services.config.tz) + timedelta(minutes=5))
     # Wake the loops now and then even if a notification was lost.
     scheduler.add_job(services.cards_ready.set, "interval", seconds=30, id="wake_notifier")
     scheduler.add_job(services.actions_ready.set, "interval", seconds=30, id="wake_actions")

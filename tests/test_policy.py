@@ -36,6 +36,7 @@ async def test_auto_delete_acts_at_once_and_offers_restore(database_url: str, cl
         await stack.event("wall_reply_new", wall_comment(4, CLEAN))
         card = await stack.wait_card("без вложений", where=lambda c: "Удалено —" in c["text"])
         assert "Автомодерация" in card["text"] and "по правилу «спам»" in card["text"]
+        assert "🤖 Удалено автоматически по правилу «спам»: " in card["text"], "and what in the text triggered it"
         assert labels(card) == ["♻️ Восстановить", "⛔ Бан"]
         deletes = [c for c in stack.vk.calls if c["method"] == "wall.deleteComment"]
         assert len(deletes) == 1 and deletes[0]["params"]["comment_id"] == "3"

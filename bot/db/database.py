@@ -44,6 +44,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+class PooledConnection(asyncpg.Connection):
+    """A pool connection released without asyncpg's reset query (`pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`), a round trip on every release. Nothing here leaves session state behind: LISTEN
+    and the leader's lock live on connections of their own, locks on pool connections are transaction locks
+    (the migrations' session lock is released explicitly), cursors live inside transactions, and SET is not
+    used. An open transaction is still rolled back on release (asyncpg does that whatever the query is)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class Database:
     """A thin wrapper over an asyncpg pool that turns connection failures into DatabaseUnavailable."""
 
@@ -54,7 +65,7 @@ class Database:
     @classmethod
     async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> Database:
         pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init_connection,
-                                         command_timeout=30)
+                                         command_timeout=30, connection_class=PooledConnection)
         return cls(pool, url)
 
     @asynccontextmanager

@@ -1,24 +1,48 @@
 """The inbox: the one place where a network event becomes durable, pushed or polled.
 
-`accept` runs one transaction and returns only after the commit, so a webhook can acknowledge the
-event knowing it is safe; `store` does the same inside a caller's transaction (a poller commits the
-events it found together with its cursor). A repeat of an event (same page and event id) is
-recognised and acknowledged again without a second copy.
+`accept` returns only after the commit, so a webhook can acknowledge the event knowing it is safe.
+Concurrent webhook requests share that commit (group commit): whoever arrives while a commit is in
+flight waits for the next one, which stores everybody waiting in one statement and one WAL flush, and
+each request is answered after the commit that holds its event. A commit that fails fails for every
+request of its group (each answers 503 and the network sends it again); a batch refused for one bad
+event is retried an event at a time, so one poisoned event never refuses its neighbours.
+
+`store` does the same inside a caller's transaction (a poller commits the events it found together with
+its cursor). A repeat of an event (same page and event id) is recognised and acknowledged again without
+a second copy, within one batch as across batches.
+
+Nothing else is written on the way in, so a group is one statement and one round trip: the `event_received`
+audit entry is written by the intake worker from the stored event (its time is the event's `received_at`), and
+the wake-up is in-process (the webhook sets the worker's event; other replicas' workers claim on their next idle
+tick, a second at most). Polled events still NOTIFY, once per poller transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
-from bot import audit
-from bot.db import Database
+from bot import metrics
+from bot.db import Database, DatabaseUnavailable
 from bot.queue import Queue
 
+log = logging.getLogger(__name__)
+
 EVENTS = Queue("events", due="status = 'new'", lease=timedelta(minutes=1), channel="gospablik_events")
+MAX_BATCH = 500  # events in one commit; more wait for the next
+FLUSHES = 2  # commits in flight at once: one fills while the other waits on the disk
+
+_INSERT = (
+    "INSERT INTO events AS e (network, account_id, event_id, type, payload, deliveries)"
+    " SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::int[])"
+    " ON CONFLICT (network, account_id, event_id) DO UPDATE SET deliveries = e.deliveries + excluded.deliveries"
+    " RETURNING id, network, account_id, event_id, (xmax <> 0) AS duplicate")
 
 
 @dataclass(frozen=True)
@@ -27,25 +51,145 @@ class Accepted:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One event as a network delivered it, waiting to be stored."""
+    network: str
+    account_id: int
+    event_id: str
+    event_type: str
+    payload: dict[str, Any]
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return self.network, self.account_id, self.event_id
+
+
+async def _insert(conn: asyncpg.Connection, arrivals: list[Arrival]) -> dict[tuple[str, int, str], Accepted]:
+    """Stores distinct events in one statement; repeats inside `arrivals` count as deliveries of the first."""
+    first: dict[tuple[str, int, str], Arrival] = {}
+    copies: dict[tuple[str, int, str], int] = {}
+    for arrival in arrivals:
+        first.setdefault(arrival.key, arrival)
+        copies[arrival.key] = copies.get(arrival.key, 0) + 1
+    rows = sorted(first.values(), key=lambda a: a.key)  # one order for every group: two never deadlock
+    stored = await conn.fetch(
+        _INSERT, [a.network for a in rows], [a.account_id for a in rows], [a.event_id for a in rows],
+        [a.event_type for a in rows], [a.payload for a in rows], [copies[a.key] for a in rows])
+    return {(r["network"], r["account_id"], r["event_id"]): Accepted(r["id"], bool(r["duplicate"])) for r in stored}
+
+
+def _answers(arrivals: list[Arrival], stored: dict[tuple[str, int, str], Accepted]) -> list[Accepted]:
+    """What each arrival is told: the first of a key gets the statement's answer, later copies are repeats."""
+    seen: set[tuple[str, int, str]] = set()
+    answers = []
+    for arrival in arrivals:
+        accepted = stored[arrival.key]
+        answers.append(accepted if arrival.key not in seen else Accepted(accepted.event_row_id, True))
+        seen.add(arrival.key)
+    return answers
+
+
 async def store(conn: asyncpg.Connection, *, network: str, account_id: int, event_id: str, event_type: str,
                 payload: dict[str, Any]) -> Accepted:
     """Stores the event in the caller's transaction unless it is already stored."""
-    row = await conn.fetchrow(
-        "INSERT INTO events (network, account_id, event_id, type, payload) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (network, account_id, event_id) DO UPDATE SET deliveries = events.deliveries + 1"
-        " RETURNING id, (xmax <> 0) AS duplicate",
-        network, account_id, event_id, event_type, payload)
-    assert row is not None
-    if not row["duplicate"]:
-        await audit.record(conn, actor=f"{network}:inbound", action="event_received", result="stored",
-                           network=network, account_id=account_id, event_id=event_id, detail={"type": event_type})
-        await EVENTS.wake(conn)
-    return Accepted(row["id"], bool(row["duplicate"]))
+    arrival = Arrival(network, account_id, event_id, event_type, payload)
+    accepted = (await _insert(conn, [arrival]))[arrival.key]
+    if not accepted.duplicate:
+        await EVENTS.wake(conn)  # NOTIFY is sent once per transaction however often it is asked for
+    return accepted
+
+
+class GroupCommit:
+    """Collects concurrent arrivals into shared transactions; each caller resumes after its own commit."""
+
+    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH, flushes: int = FLUSHES) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self.flushes = flushes
+        self._waiting: list[tuple[Arrival, asyncio.Future[Accepted]]] = []
+        self._running = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def accept(self, arrival: Arrival) -> Accepted:
+        future: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieve)  # a caller that left must not leave a "never retrieved" warning
+        self._waiting.append((arrival, future))
+        if self._running < self.flushes:
+            self._running += 1
+            task = asyncio.ensure_future(self._flush())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(future)  # a caller who leaves never cancels the others' commit
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+                await self._commit(group)
+        finally:
+            self._running -= 1
+
+    async def _commit(self, group: list[tuple[Arrival, asyncio.Future[Accepted]]]) -> None:
+        arrivals = [a for a, _ in group]
+        try:
+            answers = await self._store(arrivals)
+        except DatabaseUnavailable as exc:
+            _fail(group, exc)
+            return
+        except asyncpg.PostgresError as exc:
+            if len(group) > 1:  # one event the database refuses must not refuse its neighbours
+                log.warning("a batch of %d events was refused (%s); storing them one by one", len(group), exc)
+                for one in group:
+                    await self._commit([one])
+                return
+            _fail(group, DatabaseUnavailable(f"the commit was refused: {exc}"))
+            return
+        except BaseException as exc:  # a bug, or the service stopping: nobody is acknowledged
+            _fail(group, DatabaseUnavailable(f"not stored: {type(exc).__name__}: {exc}"))
+            if not isinstance(exc, Exception):
+                raise
+            log.exception("storing %d events failed", len(group))
+            return
+        metrics.INGEST_COMMITS.inc()
+        metrics.INGEST_BATCH.observe(len(group))
+        for (_, future), accepted in zip(group, answers, strict=True):
+            if not future.done():
+                future.set_result(accepted)
+
+    async def _store(self, arrivals: list[Arrival]) -> list[Accepted]:
+        # One statement outside an explicit transaction is its own transaction: one round trip, committed
+        # (and flushed to the WAL) before it returns. No NOTIFY: the caller wakes this replica's worker in-process,
+        # other replicas' workers find the events on their next idle claim.
+        async with self.db.connection() as conn:
+            stored = await _insert(conn, arrivals)
+        return _answers(arrivals, stored)
+
+
+def _fail(group: list[tuple[Arrival, asyncio.Future[Accepted]]], exc: BaseException) -> None:
+    for _, future in group:
+        if not future.done():
+            future.set_exception(exc)
+
+
+def _retrieve(future: asyncio.Future[Accepted]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+_groups: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def group_commit(db: Database) -> GroupCommit:
+    """The database's one group commit (made on first use)."""
+    group = _groups.get(db)
+    if group is None:
+        group = _groups[db] = GroupCommit(db)
+    return group
 
 
 async def accept(db: Database, *, network: str, account_id: int, event_id: str, event_type: str,
                  payload: dict[str, Any]) -> Accepted:
-    """Stores the event and commits; raises DatabaseUnavailable when it cannot."""
-    async with db.transaction() as conn:
-        return await store(conn, network=network, account_id=account_id, event_id=event_id, event_type=event_type,
-                           payload=payload)
+    """Stores the event and commits (sharing the commit with whoever else is storing now); raises
+    DatabaseUnavailable when it cannot."""
+    return await group_commit(db).accept(Arrival(network, account_id, event_id, event_type, payload))

@@ -7,7 +7,9 @@ the network's own ids), so a second run of the same event changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,7 @@ from bot.domain import (
     Note,
 )
 from bot.loops import drain_forever
-from bot.moderation import actions, context, items, transitions
+from bot.moderation import actions, context, fresh, items, transitions
 from bot.moderation.decisions import ban_reason
 from bot.moderation.inbox import EVENTS
 from bot.moderation.judge import Judgement, decide_policy
@@ -44,8 +46,13 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 REPEAT_WINDOW = timedelta(hours=24)
+REPEAT_SAMPLE = 200  # the most recent copies of a text looked at to count the accounts that sent it
 SYSTEM_NAME = "Автомодерация"
 BATCH = 50
+# Batches in flight in one process. One: a batch sees every earlier batch's items, so copies of a text arriving
+# together are counted by the spam-wave check (concurrent batches would not see each other's uncommitted copies);
+# a single worker keeps up because a run of new comments costs a few statements, not a few per comment.
+WORKERS = 1
 
 
 def _parse(services: Services, row: asyncpg.Record) -> tuple[Account, NetworkEvent]:
@@ -101,10 +108,13 @@ async def _post_words(services: Services, parsed: list[tuple[asyncpg.Record, Any
 
 
 async def process_batch(services: Services, limit: int = BATCH) -> int:
-    """Handles up to `limit` stored events in one transaction (a savepoint each); returns how many.
+    """Handles up to `limit` stored events in one transaction; returns how many.
 
-    One commit for the batch instead of one per event: under a flood the inbox drains at the speed
-    of the database's round trips, not of its disk flushes.
+    One commit for the batch instead of one per event, and the batch's bookkeeping (events marked done, their
+    audit) in two statements: under a flood the inbox drains at the speed of the database's round trips, not of
+    its disk flushes. The batch first runs without savepoints (two round trips an event fewer); if any event
+    fails, that attempt is rolled back and the batch runs again with a savepoint each, so one bad event does not
+    spoil the others.
     """
     async with services.db.connection() as conn:
         rows = await EVENTS.claim(conn, limit)
@@ -118,34 +128,163 @@ async def process_batch(services: Services, limit: int = BATCH) -> int:
             parsed.append((row, exc))
     names = await _names(services, parsed)
     await _post_words(services, parsed)
+    try:
+        done = await _apply_batch(services, parsed, names, savepoints=False)
+    except _Replay as replay:
+        log.info("intake batch of %d events runs again with savepoints: %r", len(rows), replay.__cause__)
+        done = await _apply_batch(services, parsed, names, savepoints=True)
+    for _, outcome in done:
+        metrics.PROCESSED.labels(outcome.split(":", 1)[0].split(";", 1)[0].split(" (", 1)[0]).inc()
+    services.cards_ready.set()
+    if any("auto:" in outcome for _, outcome in done):
+        services.actions_ready.set()
+    return len(rows)
+
+
+class _Replay(Exception):
+    """An event failed in a batch run without savepoints: run the batch again with them."""
+
+
+async def _apply_batch(services: Services, parsed: list[tuple[asyncpg.Record, Any]],
+                       names: dict[tuple[str, int], str], *, savepoints: bool) -> list[tuple[asyncpg.Record, str]]:
     failures: list[tuple[asyncpg.Record, Exception]] = []
-    auto = False
+    done: list[tuple[asyncpg.Record, str]] = []
+    counts = Counter(_key(r[1]) for _, r in parsed if isinstance(r, tuple))
+    run: list[tuple[asyncpg.Record, Account, ItemSeen]] = []  # new comments in a row: stored set-wise
     async with services.db.transaction() as conn:
         for row, result in parsed:
             if isinstance(result, Exception):
                 failures.append((row, result))
                 continue
             account, event = result
+            if not savepoints:
+                if _fresh_candidate(event, counts):
+                    run.append((row, account, event))
+                    continue
+                try:
+                    done += await _new_items(services, conn, run, names)
+                    run = []
+                    done.append((row, await apply(services, conn, account, event, names, event_row=row["id"])))
+                except DatabaseUnavailable:
+                    raise
+                except Exception as exc:
+                    raise _Replay from exc
+                continue
             try:
                 async with conn.transaction():  # a savepoint: one bad event does not spoil the batch
                     outcome = await apply(services, conn, account, event, names, event_row=row["id"])
-                    await conn.execute(
-                        "UPDATE events SET status = 'done', processed_at = now(), error = NULL WHERE id = $1",
-                        row["id"])
-                    await audit.record(conn, actor=f"{row['network']}:inbound", action="event_processed",
-                                       result=outcome, network=row["network"], account_id=row["account_id"],
-                                       event_id=row["event_id"], detail={"type": row["type"]})
-                auto = auto or "auto:" in outcome
+                done.append((row, outcome))
             except DatabaseUnavailable:
                 raise
             except Exception as exc:
                 failures.append((row, exc))
+        if run:
+            try:
+                done += await _new_items(services, conn, run, names)
+            except DatabaseUnavailable:
+                raise
+            except Exception as exc:
+                raise _Replay from exc
+        await _finish(conn, done)
         for row, error in failures:
             await _failed(conn, row, error)
-    services.cards_ready.set()
-    if auto:
-        services.actions_ready.set()
-    return len(rows)
+    return done
+
+
+def _key(event: NetworkEvent) -> tuple[Any, ...] | None:
+    if isinstance(event, ItemSeen):
+        d = event.draft
+        return d.network, d.account_id, d.kind, d.ext_id
+    if isinstance(event, ItemGone):
+        return event.network, event.account_id, event.kind, event.ext_id
+    return None
+
+
+def _fresh_candidate(event: NetworkEvent, counts: Counter[tuple[Any, ...] | None]) -> bool:
+    """A comment that may well be new, the only event of its item in the batch, that answers no other comment
+    (what it answers may be in the same batch: that one is looked up one at a time, by `context.placed`)."""
+    if not isinstance(event, ItemSeen) or counts[_key(event)] != 1:
+        return False
+    return not event.draft.ref.get("reply_to_ext_id")
+
+
+def _needs_post_words(ref: dict[str, Any]) -> bool:
+    post = ref.get("parent_post_id")
+    return isinstance(post, str) and bool(post) and not ref.get("parent_words")
+
+
+async def _new_items(services: Services, conn: asyncpg.Connection,
+                     run: list[tuple[asyncpg.Record, Account, ItemSeen]],
+                     names: dict[tuple[str, int], str]) -> list[tuple[asyncpg.Record, str]]:
+    """A run of comments that may be new: those that are, stored in a few statements for the whole run; the others
+    (an item or a tombstone already there) one at a time, as `apply` does."""
+    if not run:
+        return []
+    keys = [(e.draft.network, e.draft.account_id, e.draft.kind, e.draft.ext_id) for _, _, e in run]
+    await fresh.lock(conn, keys)
+    already = await fresh.known(conn, keys)
+    outcomes: list[tuple[asyncpg.Record, str]] = []
+    new = [(row, account, event) for (row, account, event), key in zip(run, keys, strict=True) if key not in already]
+    posts = await fresh.post_words(conn, sorted({(e.draft.network, e.draft.account_id, e.draft.ref["parent_post_id"])
+                                                 for _, _, e in new if _needs_post_words(e.draft.ref)}))
+    prints = [_print(event.draft.text) for _, _, event in new]
+    stored = await fresh.recent_authors(
+        conn, sorted({(e.draft.network, e.draft.account_id, p) for (_, _, e), p in zip(new, prints, strict=True) if p}),
+        window=REPEAT_WINDOW, sample=REPEAT_SAMPLE)
+    earlier: dict[fresh.Print, list[int]] = {}
+    rows, judgements = [], []
+    for (row, account, event), print_ in zip(new, prints, strict=True):
+        draft = event.draft
+        answered = draft.ref.get("reply_to_user")
+        if isinstance(answered, int) and (draft.network, answered) in names:
+            draft = replace(draft, ref={**draft.ref, "reply_to_name": names[(draft.network, answered)]})
+        post = (draft.network, draft.account_id, draft.ref.get("parent_post_id"))
+        if _needs_post_words(draft.ref) and post in posts and posts[post].strip():
+            draft = replace(draft, ref={**draft.ref, "parent_words": context.first_words(posts[post])})
+        quoted = draft.ref["quoted"] if isinstance(draft.ref.get("quoted"), str) else ""
+        repeats = 0
+        if print_:
+            copies = earlier.setdefault((draft.network, draft.account_id, print_), [])
+            repeats = fresh.repeated_by(copies, stored.get((draft.network, draft.account_id, print_), []),
+                                        draft.author.id, REPEAT_SAMPLE)
+            copies.append(draft.author.id)
+        judgement = _decide(services, account, draft.kind, draft.text, repeats, quoted=quoted)
+        judgements.append(judgement)
+        await asyncio.sleep(0)  # the classifier is the batch's CPU: let the webhooks answer between comments
+        rows.append({"network": draft.network, "account_id": draft.account_id, "kind": draft.kind,
+                     "ext_id": draft.ext_id, "author_id": draft.author.id,
+                     "author_name": draft.author.name or names.get((draft.network, draft.author.id)),
+                     "text": draft.text, "attachments": list(draft.attachments), "created_at": draft.created_at,
+                     "url": draft.url, "ref": dict(draft.ref), "fingerprint": print_, "verdict": judgement.verdict,
+                     "edited": event.change == "edit", "last_event_id": row["id"]})
+    if rows:
+        ids = await fresh.insert(conn, rows)
+        item_ids = [ids[(r["network"], r["account_id"], r["kind"], r["ext_id"])] for r in rows]
+        await outbox.open_cards(conn, "item", item_ids, chat_id=services.workchat.chat_id,
+                                digest_keys=[f"{r['network']}:{r['account_id']}" for r in rows])
+        for (row, _, _), item_id, judgement in zip(new, item_ids, judgements, strict=True):
+            outcomes.append((row, await _auto(services, conn, item_id, judgement)))
+    for (row, account, event), key in zip(run, keys, strict=True):
+        if key in already:
+            outcomes.append((row, await apply(services, conn, account, event, names, event_row=row["id"])))
+    return outcomes
+
+
+async def _finish(conn: asyncpg.Connection, done: list[tuple[asyncpg.Record, str]]) -> None:
+    """Marks the batch's handled events done and audits them, two statements for the whole batch: each event's
+    receipt (at the time it was stored; the webhook writes nothing but the event, so that its commit stays
+    small) and its outcome."""
+    if not done:
+        return
+    rows = [row for row, _ in done]
+    await conn.execute("UPDATE events SET status = 'done', processed_at = now(), error = NULL WHERE id = ANY($1)",
+                       [row["id"] for row in rows])
+    entries = [(row, "event_received", "stored", row["received_at"]) for row in rows]
+    entries += [(row, "event_processed", outcome, None) for row, outcome in done]
+    await audit.record_many(conn, [
+        audit.Entry(actor=f"{row['network']}:inbound", action=action, result=result, network=row["network"],
+                    account_id=row["account_id"], event_id=row["event_id"], detail={"type": row["type"]}, at=at)
+        for row, action, result, at in entries])
 
 
 async def _failed(conn: asyncpg.Connection, row: asyncpg.Record, error: Exception) -> None:
@@ -155,6 +294,11 @@ async def _failed(conn: asyncpg.Connection, row: asyncpg.Record, error: Exceptio
         return
     log.error("event %s (%s) failed: %s: %s", row["event_id"], row["type"], type(error).__name__, error)
     final = row["attempts"] >= MAX_ATTEMPTS or isinstance(error, (ValueError, LookupError))
+    if final:  # its receipt is audited like any handled event's
+        await audit.record(conn, actor=f"{row['network']}:inbound", action="event_received", result="stored",
+                           network=row["network"], account_id=row["account_id"], event_id=row["event_id"],
+                           detail={"type": row["type"]}, at=row["received_at"])
+        metrics.PROCESSED.labels("failed").inc()
     await conn.execute(
         "UPDATE events SET status = $2, error = $3,"
         " retry_at = now() + least(power(2, attempts), 600) * interval '1 second' WHERE id = $1",
@@ -182,16 +326,28 @@ async def apply(services: Services, conn: asyncpg.Connection, account: Account, 
 
 async def _judge(services: Services, conn: asyncpg.Connection, account: Account, kind: str, text: str,
                  author_id: int, *, gone: bool = False, quoted: str = "") -> tuple[Judgement, str]:
-    from bot.classifier import fingerprint
-
-    spec = services.platform(account.network).kind(kind)
-    print_ = fingerprint(text) if text.strip() else ""
+    print_ = _print(text)
     repeated_by = 0
     if print_:
+        # Among the most recent copies only: a wave of tens of thousands must not make each new copy read them all
+        # (the classifier's threshold is a handful of accounts, far below the sample).
         repeated_by = await conn.fetchval(
-            "SELECT count(DISTINCT author_id) FROM items WHERE network = $1 AND account_id = $2 AND fingerprint = $3"
-            " AND author_id <> $4 AND first_seen_at > now() - $5::interval",
-            account.network, account.id, print_, author_id, REPEAT_WINDOW)
+            "SELECT count(DISTINCT author_id) FROM (SELECT author_id FROM items WHERE network = $1 AND account_id = $2"
+            " AND fingerprint = $3 AND first_seen_at > now() - $5::interval ORDER BY first_seen_at DESC LIMIT $6)"
+            " AS recent WHERE author_id <> $4",
+            account.network, account.id, print_, author_id, REPEAT_WINDOW, REPEAT_SAMPLE)
+    return _decide(services, account, kind, text, repeated_by, gone=gone, quoted=quoted), print_
+
+
+def _print(text: str) -> str:
+    from bot.classifier import fingerprint
+
+    return fingerprint(text) if text.strip() else ""
+
+
+def _decide(services: Services, account: Account, kind: str, text: str, repeated_by: int, *, gone: bool = False,
+            quoted: str = "") -> Judgement:
+    spec = services.platform(account.network).kind(kind)
     verdict = services.classifier.classify(text, own_domains=account.own_domains, repeated_by=repeated_by).to_dict()
     if quoted.strip():  # forwarded, quoted or reposted text is the author's message too
         inside = services.classifier.classify(quoted, own_domains=account.own_domains).to_dict()
@@ -199,7 +355,7 @@ async def _judge(services: Services, conn: asyncpg.Connection, account: Account,
     for label in verdict.get("labels") or ["clean"]:
         metrics.VERDICTS.labels(label).inc()
     return decide_policy(verdict, account, can_delete=spec.allows(Capability.DELETE) and not gone,
-                         can_ban=spec.allows(Capability.BAN)), print_
+                         can_ban=spec.allows(Capability.BAN))
 
 
 def with_quoted(own: dict[str, Any], inside: dict[str, Any]) -> dict[str, Any]:
@@ -219,11 +375,13 @@ async def _auto(services: Services, conn: asyncpg.Connection, item_id: int, judg
         return "carded"
     if services.config.dry_run:
         await transitions.annotate(conn, [item_id], Note("dry_run", {"label": judgement.because,
-                                                                      "action": judgement.action.value}))
+                                                                      "action": judgement.action.value,
+                                                                      "trigger": judgement.trigger}))
         await audit.record(conn, actor=audit.SYSTEM, actor_name=SYSTEM_NAME, action=judgement.action.value,
                            result="dry_run", item_id=item_id, detail={"label": judgement.because})
         return f"dry_run:{judgement.action.value}"
-    params: dict[str, Any] = {"note": {"code": "auto", "params": {"label": judgement.because}},
+    params: dict[str, Any] = {"note": {"code": "auto", "params": {"label": judgement.because,
+                                                                  "trigger": judgement.trigger}},
                               "reason": ban_reason(judgement.labels) or judgement.because}
     if judgement.action is Action.BAN:
         params["days"] = judgement.ban_days
@@ -372,6 +530,11 @@ async def _unblocked(conn: asyncpg.Connection, event: AuthorUnblocked) -> str:
     return f"author unblocked ({len(ids)} cards)"
 
 
-async def worker_loop(services: Services, *, idle: float = 1.0) -> None:
-    """Drains the inbox; wakes on a new event (in-process or NOTIFY) or every `idle` seconds."""
-    await drain_forever("intake", lambda: process_batch(services), services.events_ready, idle=idle)
+async def worker_loop(services: Services, *, idle: float = 1.0, workers: int = WORKERS) -> None:
+    """Drains the inbox with `workers` batches in flight (each on its own connection, as replicas would: claims
+    skip each other's rows, an item's events are serialised by its lock); wakes on a new event (in-process or
+    NOTIFY) or every `idle` seconds."""
+    async with asyncio.TaskGroup() as group:
+        for _ in range(workers):
+            group.create_task(drain_forever("intake", lambda: process_batch(services), services.events_ready,
+                                            idle=idle))

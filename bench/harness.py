@@ -1,0 +1,163 @@
+"""What the ingest benchmarks share: one embedded PostgreSQL, a fresh database per run, the servers of
+`bench.serve` in processes of their own, and the measurements read from outside (backlog, card latency, RSS,
+PostgreSQL's CPU)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+
+from bot.db.database import EmbeddedPostgres
+from bot.demo import GROUP_ID
+
+SECRET = "bench-secret-" + uuid.uuid4().hex[:8]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+@asynccontextmanager
+async def postgres(folder: Path) -> AsyncIterator[str]:
+    """The embedded server (or $DATABASE_URL's), for the whole benchmark."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    server = EmbeddedPostgres(folder / "pgdata")
+    url = await server.start()
+    try:
+        yield url
+    finally:
+        await server.stop()
+
+
+async def fresh_database(url: str, prefix: str = "bench") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(url, name)
+
+
+async def drop_database(url: str, database_url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path.lstrip("/")}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Server:
+    mode: str
+    port: int
+    proc: asyncio.subprocess.Process
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhooks/vk/{GROUP_ID}"
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+@asynccontextmanager
+async def server(mode: str, database_url: str = "", *, messages_per_minute: int = 20) -> AsyncIterator[Server]:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.serve", mode, "--port", str(port), "--database-url", database_url,
+        "--messages-per-minute", str(messages_per_minute), "--secret", SECRET, stdout=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 120)
+        if line.strip() != b"ready":
+            raise RuntimeError(f"the {mode} server did not start")
+        yield Server(mode, port, proc)
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+async def backlog(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM events WHERE status = 'new'"))
+
+
+async def watch_backlog(conn: asyncpg.Connection, until: asyncio.Future[object],
+                        every: float = 0.5) -> tuple[int, float]:
+    """The largest backlog seen while `until` runs, and seconds from its end until the backlog is empty."""
+    peak = 0
+    while not until.done():
+        peak = max(peak, await backlog(conn))
+        await asyncio.sleep(every)
+    ended = time.perf_counter()
+    while await backlog(conn):
+        await asyncio.sleep(0.05)
+    return peak, time.perf_counter() - ended
+
+
+CARD_WAITS = """
+SELECT extract(epoch FROM c.updated_at - e.received_at) AS waited
+FROM events e JOIN items i ON i.last_event_id = e.id
+JOIN cards c ON c.subject_kind = 'item' AND c.subject_id = i.id
+WHERE e.event_id LIKE $1 || '%' AND c.message_id IS NOT NULL
+"""
+
+
+async def card_waits(conn: asyncpg.Connection, tag: str, expected: int, *, timeout: float = 180) -> list[float]:
+    """Seconds from each tagged event's receipt to the first message showing its item (a card or a digest)."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        rows = await conn.fetch(CARD_WAITS, tag)
+        if len(rows) >= expected or time.perf_counter() > deadline:
+            return sorted(float(r["waited"]) for r in rows)
+        await asyncio.sleep(0.5)
+
+
+def postgres_cpu_seconds(database_url: str) -> float:
+    """CPU time used so far by the PostgreSQL cluster's processes (the postmaster and its children)."""
+    folder = parse_qs(urlsplit(database_url).query).get("host", [""])[0]
+    pid_file = Path(folder) / "postmaster.pid"
+    if not pid_file.exists():
+        return float("nan")
+    root = int(pid_file.read_text().split()[0])
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks

@@ -1,0 +1,106 @@
+"""The servers the ingest benchmark compares, each run in a process of its own so a load generator never shares
+its event loop:
+
+- `ok`: a bare aiohttp app that reads the VK Callback POST and answers "ok" — the ceiling of the HTTP stack;
+- `commit`: the same bare app with one durable single-row INSERT + COMMIT per request — the ceiling without
+  group commit;
+- `gospablik`: the real service (the demo's assembly: emulated VK and Telegram in the same process) on the same
+  PostgreSQL.
+
+Prints `ready` on stdout once it takes requests. Run: python -m bench.serve MODE --port N --database-url URL
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import signal
+import tempfile
+from pathlib import Path
+
+import asyncpg
+from aiohttp import web
+
+from bot.demo import GROUP_ID
+
+BENCH_TABLE = ("CREATE TABLE IF NOT EXISTS bench_events (id bigserial PRIMARY KEY, event_id text UNIQUE NOT NULL,"
+               " payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())")
+
+
+async def bare(port: int, database_url: str | None) -> web.AppRunner:
+    pool = None
+    if database_url:
+        pool = await asyncpg.create_pool(database_url, min_size=4, max_size=16)
+        await pool.execute(BENCH_TABLE)
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.read()
+        payload = json.loads(body)
+        if pool is not None:
+            await pool.execute("INSERT INTO bench_events (event_id, payload) VALUES ($1, $2::jsonb)"
+                               " ON CONFLICT (event_id) DO NOTHING", payload["event_id"], body.decode())
+        return web.Response(text="ok", content_type="text/plain")
+
+    app = web.Application()
+    app.router.add_post("/webhooks/{network}/{account}", webhook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
+    return runner
+
+
+async def gospablik(port: int, database_url: str, messages_per_minute: int, secret: str) -> web.AppRunner:
+    from bot.demo import build_demo_app, demo_config
+    from platforms.vk.config import VkCommunity
+
+    folder = Path(tempfile.mkdtemp(prefix="gospablik-bench-"))
+    config, keys = demo_config(host="127.0.0.1", port=port, data_dir=folder)
+    accounts = tuple(
+        dataclasses.replace(a, settings=dataclasses.replace(a.settings, secret=secret))
+        if a.network == "vk" and a.id == GROUP_ID and isinstance(a.settings, VkCommunity) else a
+        for a in config.accounts)
+    config = dataclasses.replace(
+        config, accounts=accounts, database_url=database_url,
+        telegram=dataclasses.replace(config.telegram, messages_per_minute=messages_per_minute))
+    app, _ = build_demo_app(config, {**keys, "secret": secret})
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
+    return runner
+
+
+async def main(options: argparse.Namespace) -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    if options.mode == "gospablik":
+        runner = await gospablik(options.port, options.database_url, options.messages_per_minute, options.secret)
+    else:
+        runner = await bare(options.port, options.database_url if options.mode == "commit" else None)
+    print("ready", flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    profile = None
+    if options.profile:  # where the service's own time goes, for whoever tunes it next
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
+    await stop.wait()
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(options.profile)
+    await runner.cleanup()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", choices=("ok", "commit", "gospablik"))
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--messages-per-minute", type=int, default=20)
+    parser.add_argument("--secret", default="bench-secret")
+    parser.add_argument("--profile", default="", help="write a cProfile of the run to this file")
+    asyncio.run(main(parser.parse_args()))
