@@ -124,10 +124,10 @@ async def watch_backlog(conn: asyncpg.Connection, until: asyncio.Future[object],
 
 
 CARD_WAITS = """
-SELECT extract(epoch FROM c.updated_at - e.received_at) AS waited
+SELECT extract(epoch FROM c.first_shown_at - e.received_at) AS waited
 FROM events e JOIN items i ON i.last_event_id = e.id
 JOIN cards c ON c.subject_kind = 'item' AND c.subject_id = i.id
-WHERE e.event_id LIKE $1 || '%' AND c.message_id IS NOT NULL
+WHERE e.event_id LIKE $1 || '%' AND c.first_shown_at IS NOT NULL
 """
 
 

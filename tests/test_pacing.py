@@ -40,3 +40,20 @@ def test_a_burst_as_large_as_the_limit_is_a_plain_window() -> None:
     now = [0.0]
     window = SlidingWindow(3, 60.0, burst=3, clock=lambda: now[0])
     assert simulate(window, now, 4) == [0.0, 0.0, 0.0, 60.0]
+
+
+def test_cards_that_would_wait_long_for_their_turn_go_as_a_digest() -> None:
+    """At 20 messages a minute a card's turn comes every ~3.5 s: four waiting cards go together rather than the
+    last one shown 10 s later (the tail of a flood used to leave one card every few seconds, up to 23 s). A fast
+    chat keeps the usual threshold."""
+    from types import SimpleNamespace
+
+    from bot.workchat.outbox import DIGEST_THRESHOLD, Outbox
+
+    def threshold(per_minute: int) -> int:
+        services = SimpleNamespace(config=SimpleNamespace(telegram=SimpleNamespace(messages_per_minute=per_minute)))
+        return Outbox(services, chat=None).digest_threshold  # type: ignore[arg-type]
+
+    assert threshold(20) == 4
+    assert threshold(120) == DIGEST_THRESHOLD == threshold(1200)
+    assert threshold(3) == 2, "however slow the chat, a card alone is never a digest"

@@ -51,6 +51,7 @@ SENDING_LEASE = timedelta(seconds=90)  # longer than the chat client's request t
 GIVE_UP_AFTER = 5  # refusals retried every 5 minutes before falling back to once a day
 DIGEST_THRESHOLD = 10  # unsent cards of one page waiting before new ones are grouped
 DIGEST_SIZE = 8
+PROMPT = 8.0  # seconds: cards that would wait longer than this for their own turn in the chat go as a digest
 BURST = 3  # messages sent at once after a quiet spell; the rest of the chat's budget is spread evenly
 DRAW_RETRY = 300.0
 MARGIN = 96  # room kept below the chat's message limit
@@ -117,6 +118,14 @@ class Outbox:
         self.chat = chat
         self.window = SlidingWindow(services.config.telegram.messages_per_minute, 60.0, burst=BURST)
         self.failing = 0  # calls failed in a row on the chat's side (5xx, network): the whole outbox backs off
+
+    @property
+    def digest_threshold(self) -> int:
+        """Cards of one page waiting before they go together: DIGEST_THRESHOLD, or fewer when the chat's paced
+        budget would show the last of them one by one later than PROMPT seconds from now (at 20 messages a
+        minute, 4: the tail of a flood is not sent one card every few seconds)."""
+        spacing = self.window.spacing or self.window.period / self.window.limit  # a budget too small to pace
+        return max(2, min(DIGEST_THRESHOLD, int(PROMPT / spacing) + 2))
 
     @property
     def limit(self) -> int:
@@ -211,7 +220,7 @@ class Outbox:
         if card["message_id"] is None and card["digest_key"] and not card["expanded"] and await conn.fetchval(
                 "SELECT count(*) FROM cards WHERE digest_key = $1 AND message_id IS NULL AND NOT expanded"
                 " AND retry_at <= now() AND (sending_until IS NULL OR sending_until < now())",
-                card["digest_key"]) >= DIGEST_THRESHOLD - 1:
+                card["digest_key"]) >= self.digest_threshold - 1:
             more = await OUTBOX.claim(conn, DIGEST_SIZE - 1, where="digest_key = $2 AND message_id IS NULL"
                                       " AND NOT expanded AND subject_kind = $3", args=(card["digest_key"],
                                                                                          card["subject_kind"]))
@@ -264,7 +273,8 @@ class Outbox:
             for card_id, revision in d.cards.items():
                 await conn.execute(
                     "UPDATE cards SET chat_id = $6, message_id = $2, thread_id = $3, sent_revision = $4, attempts = 0,"
-                    " last_error = NULL, in_digest = $5, sending_until = NULL, updated_at = now()"
+                    " last_error = NULL, in_digest = $5, sending_until = NULL, updated_at = now(),"
+                    " first_shown_at = coalesce(first_shown_at, now())"
                     " WHERE id = $1 AND sending_until IS NOT NULL",  # not if a press moved it meanwhile
                     card_id, outcome, d.topic, revision, d.digest, d.chat_id)
             if d.digest and d.message_id is None:
