@@ -56,4 +56,5 @@ def test_cards_that_would_wait_long_for_their_turn_go_as_a_digest() -> None:
 
     assert threshold(20) == 4
     assert threshold(120) == DIGEST_THRESHOLD == threshold(1200)
-    assert threshold(3) == 2, "however slow the chat, a card alone is never a digest"
+    assert threshold(6) == 2, "however slow the chat, a card alone is never a digest"
+    assert threshold(3) == DIGEST_THRESHOLD, "a budget no bigger than the burst is not paced"

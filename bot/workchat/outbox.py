@@ -124,7 +124,9 @@ class Outbox:
         """Cards of one page waiting before they go together: DIGEST_THRESHOLD, or fewer when the chat's paced
         budget would show the last of them one by one later than PROMPT seconds from now (at 20 messages a
         minute, 4: the tail of a flood is not sent one card every few seconds)."""
-        spacing = self.window.spacing or self.window.period / self.window.limit  # a budget too small to pace
+        spacing = self.window.spacing
+        if not spacing:  # a budget no bigger than the burst is not paced: the window alone holds it
+            return DIGEST_THRESHOLD
         return max(2, min(DIGEST_THRESHOLD, int(PROMPT / spacing) + 2))
 
     @property
