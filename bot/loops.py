@@ -47,3 +47,20 @@ async def drain_forever(name: str, step: Callable[[], Awaitable[object]], wake: 
             await asyncio.wait_for(wake.wait(), idle)
         except TimeoutError:
             pass
+
+
+async def until_database_answers(work: Callable[[], Awaitable[T]], *, patience: float, what: str) -> T:
+    """Runs `work` until the database answers, with a capped backoff, for at most `patience` seconds (then the
+    last DatabaseUnavailable goes up): for writing down what has already happened elsewhere, which must not be
+    dropped for a database that is away for a moment."""
+    waited, pause = 0.0, 0.5
+    while True:
+        try:
+            return await work()
+        except DatabaseUnavailable as exc:
+            if waited >= patience:
+                raise
+            log.warning("%s; the database is away (%s): trying again in %.1fs", what, exc, pause)
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 5.0)

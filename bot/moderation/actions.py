@@ -19,7 +19,7 @@ import asyncpg
 from bot import audit, executor, metrics
 from bot.db import DatabaseUnavailable
 from bot.domain import Action, Capability, Item, ItemStatus, Note
-from bot.loops import to_the_end
+from bot.loops import to_the_end, until_database_answers
 from bot.moderation import feedback, items, transitions
 from bot.moderation.transitions import Decision
 from bot.platform import PlatformError
@@ -154,20 +154,17 @@ def _conversation(services: Services, item: Item) -> bool:
 async def _release_when_back(services: Services, row: asyncpg.Record) -> None:
     """An action claimed just as the database went away, before its call: it is due again the moment the
     database is back, not when its lease runs out minutes later."""
-    waited, pause = 0.0, 0.5
-    while waited < RECORD_PATIENCE:
-        await asyncio.sleep(pause)
-        waited += pause
-        pause = min(pause * 2, 5.0)
-        try:
-            await services.db.execute("UPDATE actions SET retry_at = now() WHERE id = $1 AND status = 'pending'"
-                                      " AND started_at IS NULL", row["id"])
-        except DatabaseUnavailable:
-            continue
-        log.info("action %s on item %s: the database is back; it is due again", row["action"], row["subject_id"])
+    await asyncio.sleep(0.5)  # it has only just gone away
+    try:
+        await until_database_answers(
+            lambda: services.db.execute("UPDATE actions SET retry_at = now() WHERE id = $1 AND status = 'pending'"
+                                        " AND started_at IS NULL", row["id"]),
+            patience=RECORD_PATIENCE, what=f"action {row['action']} on item {row['subject_id']} is due again")
+    except DatabaseUnavailable:
+        log.warning("action %s on item %s waits for its lease: the database stayed away", row["action"],
+                    row["subject_id"])
         return
-    log.warning("action %s on item %s waits for its lease: the database stayed away", row["action"],
-                row["subject_id"])
+    log.info("action %s on item %s: the database is back; it is due again", row["action"], row["subject_id"])
 
 
 async def _record_done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any],
@@ -175,20 +172,9 @@ async def _record_done(services: Services, row: asyncpg.Record, item: Item, acti
     """Records an action the network has carried out. The database may be away for a moment: the outcome is held
     here and written when it is back, with the time it happened, rather than the action being done a second time
     when its lease runs out."""
-    waited = 0.0
-    pause = 0.5
-    while True:
-        try:
-            await _done(services, row, item, action, params, done_at)
-            return
-        except DatabaseUnavailable as exc:
-            if waited >= RECORD_PATIENCE:
-                raise
-            log.warning("action %s on item %s is done on the network; the database is away (%s): recording it "
-                        "again in %.1fs", action.value, item.id, exc, pause)
-            await asyncio.sleep(pause)
-            waited += pause
-            pause = min(pause * 2, 5.0)
+    await until_database_answers(lambda: _done(services, row, item, action, params, done_at),
+                                 patience=RECORD_PATIENCE,
+                                 what=f"action {action.value} on item {item.id} is done on the network")
 
 
 async def _done(services: Services, row: asyncpg.Record, item: Item, action: Action, params: dict[str, Any],

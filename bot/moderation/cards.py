@@ -17,6 +17,7 @@ from bot.domain import Capability, Item, ItemStatus, KindSpec
 from bot.moderation.history import RECENT_DAYS, History
 from bot.moderation.notes import LABEL_RU, word
 from bot.platform import NetworkWords
+from bot.russian import plural
 from bot.workchat.model import Button, Card, Lines, Rows, Span, bold, cut_utf16, italic, length, link, marked, plain
 
 MAX_TEXT = 2500  # characters of the citizen's text shown at most
@@ -91,7 +92,7 @@ def history_line(history: History | None, tz: ZoneInfo) -> str | None:
         return None
     if not history.earlier and not history.banned_now:
         return "📋 Пишет нам впервые"
-    times = _plural(history.earlier, "раз", "раза", "раз")
+    times = plural(history.earlier, "раз", "раза", "раз")
     parts = [f"писал(а) {history.earlier} {times}"] if history.earlier else []
     if history.deleted:
         parts.append(f"{history.deleted} удалено за {RECENT_DAYS} дней")
@@ -107,14 +108,6 @@ def history_line(history: History | None, tz: ZoneInfo) -> str | None:
     elif history.lifted_for_good:
         parts.append("бан навсегда снят")
     return "📋 Ранее " + ", ".join(parts) if history.earlier else "📋 С" + ", ".join(parts)[1:]
-
-
-def _plural(count: int, one: str, few: str, many: str) -> str:
-    if count % 10 == 1 and count % 100 != 11:
-        return one
-    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-        return few
-    return many
 
 
 def highlighted(text: str, verdict: dict[str, Any] | None, limit: int = MAX_TEXT) -> list[Span]:

@@ -10,26 +10,19 @@ from __future__ import annotations
 from bot.domain import Capability, Item, ItemStatus
 from bot.moderation.cards import Look
 from bot.moderation.notes import LABEL_RU, word
+from bot.russian import plural
 from bot.workchat.model import Button, Card, Lines, bold, italic, plain
 
 PREVIEW = 140
-
-
-def _plural(count: int, one: str, few: str, many: str) -> str:
-    if count % 10 == 1 and count % 100 != 11:
-        return one
-    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
-        return few
-    return many
 
 
 def _records(count: int, kinds: set[bool]) -> str:
     """'8 комментариев', '3 сообщения', '8 комментариев и сообщений' — never "записи" (a network's wall posts) or
     "обращения" (formal appeals under 59-FZ, with deadlines of their own)."""
     if kinds == {True}:
-        return f"{count} {_plural(count, 'сообщение', 'сообщения', 'сообщений')}"
+        return f"{count} {plural(count, 'сообщение', 'сообщения', 'сообщений')}"
     if kinds == {False}:
-        return f"{count} {_plural(count, 'комментарий', 'комментария', 'комментариев')}"
+        return f"{count} {plural(count, 'комментарий', 'комментария', 'комментариев')}"
     return f"{count} комментариев и сообщений"
 
 

@@ -13,23 +13,22 @@ from bot.domain import Item
 
 RECENT_DAYS = 30
 
+# One round trip for every card drawn. Bans we set come from the audit: an item's decision is cleared by
+# «Разбанить», its record of the ban is not.
 _QUERY = """
-SELECT count(*) AS earlier,
-       count(*) FILTER (WHERE status IN ('deleted', 'banned')
-                        AND decided_at > now() - make_interval(days => $4)) AS deleted
-FROM items WHERE network = $1 AND author_id = $2 AND id < $3
+SELECT mine.earlier, mine.deleted, ours.bans, ours.for_good_once, ours.last_ban_end, now_.for_good, now_.until
+FROM (SELECT count(*) AS earlier,
+             count(*) FILTER (WHERE status IN ('deleted', 'banned')
+                              AND decided_at > now() - make_interval(days => $4)) AS deleted
+      FROM items WHERE network = $1 AND author_id = $2 AND id < $3) AS mine,
+     (SELECT count(*) AS bans,
+             bool_or(a.detail #> '{params,days}' IS NULL OR a.detail #> '{params,days}' = 'null') AS for_good_once,
+             max(a.at + make_interval(days => (a.detail #>> '{params,days}')::int)) AS last_ban_end
+      FROM items i JOIN audit a ON a.item_id = i.id AND a.action = 'ban' AND a.result = 'ok'
+      WHERE i.network = $1 AND i.author_id = $2) AS ours,
+     (SELECT bool_or(until IS NULL) AS for_good, max(until) AS until FROM bans
+      WHERE network = $1 AND user_id = $2 AND (until IS NULL OR until > now())) AS now_
 """
-# Bans we set, from the audit: an item's decision is cleared by «Разбанить», its record of the ban is not.
-_BANS = """
-SELECT count(*) AS bans,
-       bool_or(a.detail #> '{params,days}' IS NULL OR a.detail #> '{params,days}' = 'null') AS for_good_once,
-       max(a.at + make_interval(days => (a.detail #>> '{params,days}')::int)) AS last_ban_end
-FROM items i JOIN audit a ON a.item_id = i.id AND a.action = 'ban' AND a.result = 'ok'
-WHERE i.network = $1 AND i.author_id = $2
-"""
-_BAN_NOW = ("SELECT bool_or(until IS NULL) AS for_good, max(until) AS until FROM bans"
-            " WHERE network = $1 AND user_id = $2 AND (until IS NULL OR until > now())")
-
 
 @dataclass(frozen=True)
 class History:
@@ -46,10 +45,8 @@ async def of_author(conn: asyncpg.Connection, item: Item) -> History | None:
     if item.author.id <= 0:
         return None
     row = await conn.fetchrow(_QUERY, item.network, item.author.id, item.id, RECENT_DAYS)
-    bans = await conn.fetchrow(_BANS, item.network, item.author.id)
-    now = await conn.fetchrow(_BAN_NOW, item.network, item.author.id)
-    banned_now = bool(now["for_good"]) or now["until"] is not None
+    banned_now = bool(row["for_good"]) or row["until"] is not None
     return History(row["earlier"], row["deleted"], banned_now,
-                   None if now["for_good"] else now["until"],
-                   None if banned_now or not bans["bans"] else bans["last_ban_end"],
-                   not banned_now and bool(bans["for_good_once"]))
+                   None if row["for_good"] else row["until"],
+                   None if banned_now or not row["bans"] else row["last_ban_end"],
+                   not banned_now and bool(row["for_good_once"]))

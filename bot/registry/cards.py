@@ -9,16 +9,12 @@ from datetime import date
 
 from bot.registry.model import RegistryAccount
 from bot.registry.reports import Report, ReportStatus
+from bot.russian import plural
 from bot.workchat.model import Button, Card, Lines, Span, bold, italic, link, plain
 
 
 def days_word(days: int) -> str:
-    days = abs(days)
-    if days % 10 == 1 and days % 100 != 11:
-        return f"{days} день"
-    if days % 10 in (2, 3, 4) and days % 100 not in (12, 13, 14):
-        return f"{days} дня"
-    return f"{days} дней"
+    return f"{abs(days)} {plural(days, 'день', 'дня', 'дней')}"
 
 
 def when_due(report: Report, today: date) -> str:

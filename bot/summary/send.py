@@ -7,6 +7,7 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from bot.russian import plural
 from bot.summary import figures
 from bot.summary.chart import week_png
 from bot.workchat.chat import WorkChatError
@@ -19,9 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
-    word = one if n % 10 == 1 and n % 100 != 11 else few if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) \
-        else many
-    return f"{n} {word}"
+    return f"{n} {plural(n, one, few, many)}"
 
 
 def daily_text(f: figures.Figures, day: date, *, tz: object, link: str | None, week: bool = False) -> str:

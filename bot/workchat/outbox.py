@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from bot import metrics
-from bot.db import DatabaseUnavailable
-from bot.loops import drain_forever, to_the_end
+from bot.loops import drain_forever, to_the_end, until_database_answers
 from bot.queue import Queue, backoff
 from bot.ratelimit import SlidingWindow
 from bot.workchat import buttons
@@ -166,20 +165,12 @@ class Outbox:
     async def _record_patiently(self, delivery: Delivery, outcome: int | WorkChatError) -> None:
         """The chat has the message: its id is held here while the database is away for a moment, rather than
         the card being sent a second time when its lease runs out."""
-        waited, pause = 0.0, 0.5
-        while True:
-            try:
-                async with self.services.db.transaction() as conn:
-                    await self._record(conn, delivery, outcome)
-                return
-            except DatabaseUnavailable as exc:
-                if waited >= RECORD_PATIENCE:
-                    raise
-                log.warning("cards %s: written to the chat; the database is away (%s): recording it again in %.1fs",
-                            list(delivery.cards), exc, pause)
-                await asyncio.sleep(pause)
-                waited += pause
-                pause = min(pause * 2, 5.0)
+        async def record() -> None:
+            async with self.services.db.transaction() as conn:
+                await self._record(conn, delivery, outcome)
+
+        await until_database_answers(record, patience=RECORD_PATIENCE,
+                                     what=f"cards {list(delivery.cards)} are written to the chat")
 
     async def _probe(self) -> bool:
         """While the chat is lost, asks at most once a minute whether the bot is back (in case the update saying
