@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -71,31 +73,39 @@ async def drop_database(url: str, database_url: str) -> None:
 class Server:
     mode: str
     port: int
-    proc: asyncio.subprocess.Process
+    pids: dict[str, int]  # the processes that make up the server: one, or gospablik's web and worker
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/webhooks/vk/{GROUP_ID}"
 
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+    def rss_mb(self, name: str | None = None) -> float:
+        """Resident memory of the named process, or of all of them together."""
+        total = 0.0
+        for part, pid in self.pids.items():
+            if name in (None, part):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+        return total
 
 
 @asynccontextmanager
 async def server(mode: str, database_url: str = "", *, messages_per_minute: int = 20) -> AsyncIterator[Server]:
+    if mode == "gospablik":
+        async with deployment(database_url, messages_per_minute=messages_per_minute) as found:
+            yield found
+        return
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.serve", mode, "--port", str(port), "--database-url", database_url,
-        "--messages-per-minute", str(messages_per_minute), "--secret", SECRET, stdout=asyncio.subprocess.PIPE)
+        stdout=asyncio.subprocess.PIPE)
     try:
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), 120)
         if line.strip() != b"ready":
             raise RuntimeError(f"the {mode} server did not start")
-        yield Server(mode, port, proc)
+        yield Server(mode, port, {mode: proc.pid})
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -104,6 +114,38 @@ async def server(mode: str, database_url: str = "", *, messages_per_minute: int 
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
+
+
+@asynccontextmanager
+async def deployment(database_url: str, *, messages_per_minute: int = 20) -> AsyncIterator[Server]:
+    """gospablik as a deployment that expects floods runs it: `gospablik run --role web` takes the webhooks,
+    `gospablik run --role worker` judges, draws the cards and acts; the emulated VK and Telegram are a process of
+    their own (`python -m bot.sandbox.serve`), as the real ones are elsewhere."""
+    from faults.harness import SandboxProcess, Service
+
+    folder = Path(tempfile.mkdtemp(prefix="gospablik-bench-"))
+    web_port = free_port()
+    sandbox = SandboxProcess(folder, service_url=f"http://127.0.0.1:{web_port}", ok=False, vk_secret=SECRET,
+                             messages_per_minute=messages_per_minute)
+    worker = Service(folder, sandbox, name="worker", database_url=database_url, role="worker",
+                     public_url=f"http://127.0.0.1:{web_port}")
+    web = Service(folder, sandbox, name="web", port=web_port, database_url=database_url, role="web")
+    try:
+        try:
+            await sandbox.start()
+            await worker.start(sandbox)  # migrates the database and leads: sets the chat's webhook to the web process
+            await web.start()
+        except BaseException:
+            for process in (web.process, worker.process, sandbox.process):
+                print(f"--- {process.name}:\n{process.tail()}", file=sys.stderr)
+            raise
+        assert web.process.pid is not None and worker.process.pid is not None
+        yield Server("gospablik", web_port, {"web": web.process.pid, "worker": worker.process.pid})
+    finally:
+        await web.process.stop()
+        await worker.process.stop()
+        await sandbox.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def backlog(conn: asyncpg.Connection) -> int:

@@ -1,29 +1,23 @@
-"""The servers the ingest benchmark compares, each run in a process of its own so a load generator never shares
-its event loop:
+"""The bare servers the ingest benchmark compares gospablik with, each run in a process of its own so a load
+generator never shares its event loop:
 
 - `ok`: a bare aiohttp app that reads the VK Callback POST and answers "ok" — the ceiling of the HTTP stack;
 - `commit`: the same bare app with one durable single-row INSERT + COMMIT per request — the ceiling without
-  group commit;
-- `gospablik`: the real service (the demo's assembly: emulated VK and Telegram in the same process) on the same
-  PostgreSQL.
+  group commit.
 
-Prints `ready` on stdout once it takes requests. Run: python -m bench.serve MODE --port N --database-url URL
+gospablik itself runs as deployed (`bench.harness.deployment`). Prints `ready` on stdout once it takes requests.
+Run: python -m bench.serve MODE --port N --database-url URL
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import signal
-import tempfile
-from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-
-from bot.demo import GROUP_ID
 
 BENCH_TABLE = ("CREATE TABLE IF NOT EXISTS bench_events (id bigserial PRIMARY KEY, event_id text UNIQUE NOT NULL,"
                " payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())")
@@ -51,34 +45,11 @@ async def bare(port: int, database_url: str | None) -> web.AppRunner:
     return runner
 
 
-async def gospablik(port: int, database_url: str, messages_per_minute: int, secret: str) -> web.AppRunner:
-    from bot.demo import build_demo_app, demo_config
-    from platforms.vk.config import VkCommunity
-
-    folder = Path(tempfile.mkdtemp(prefix="gospablik-bench-"))
-    config, keys = demo_config(host="127.0.0.1", port=port, data_dir=folder)
-    accounts = tuple(
-        dataclasses.replace(a, settings=dataclasses.replace(a.settings, secret=secret))
-        if a.network == "vk" and a.id == GROUP_ID and isinstance(a.settings, VkCommunity) else a
-        for a in config.accounts)
-    config = dataclasses.replace(
-        config, accounts=accounts, database_url=database_url,
-        telegram=dataclasses.replace(config.telegram, messages_per_minute=messages_per_minute))
-    app, _ = build_demo_app(config, {**keys, "secret": secret})
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
-    return runner
-
-
 async def main(options: argparse.Namespace) -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    if options.mode == "gospablik":
-        runner = await gospablik(options.port, options.database_url, options.messages_per_minute, options.secret)
-    else:
-        runner = await bare(options.port, options.database_url if options.mode == "commit" else None)
+    runner = await bare(options.port, options.database_url if options.mode == "commit" else None)
     print("ready", flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -97,10 +68,8 @@ async def main(options: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=("ok", "commit", "gospablik"))
+    parser.add_argument("mode", choices=("ok", "commit"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--messages-per-minute", type=int, default=20)
-    parser.add_argument("--secret", default="bench-secret")
     parser.add_argument("--profile", default="", help="write a cProfile of the run to this file")
     asyncio.run(main(parser.parse_args()))

@@ -4,6 +4,11 @@ Read top to bottom, this is the whole service: the configuration is read with ea
 section, storage opens, platforms and the classifier load, the work chat connects, the loops start
 (intake, and on the leader the outbox, the actions, the pollers and the scheduler), and the routes
 take traffic. Each cleanup context undoes what it did in reverse order.
+
+One process does it all by default (`ROLE_ALL`). Under a flood the loops share the event loop with the
+acknowledgements, so a deployment that must take thousands of events a second runs the roles apart
+(`gospablik run --role web` and `--role worker`): the web process only stores and acknowledges (and
+takes presses), and passes its wake-ups on as NOTIFY; the worker processes judge, draw and act.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from bot.registry.desk import sync_configuration
 from bot.registry.subject import FormSubjects, ReportSubjects
 from bot.security.subject import AlertSubjects, SecurityCardSubjects
 from bot.services import Services
-from bot.wakeups import listen
+from bot.wakeups import listen, relay
 from bot.workchat.outbox import Outbox
 from handlers import calendar, health, registry, webhooks
 from handlers import telegram as telegram_handlers
@@ -49,6 +54,8 @@ TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram"
 BOT = web.AppKey("bot", Bot)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 TASKS = web.AppKey("tasks", list)
+ROLE_ALL, ROLE_WEB, ROLE_WORKER = "all", "web", "worker"
+ROLES = (ROLE_ALL, ROLE_WEB, ROLE_WORKER)
 
 PlatformFactory = Callable[[Config, Bot], dict[str, Platform]]
 # Every network the service knows (its configuration section is read by `bot.cli.SECTIONS`); the Telegram
@@ -86,7 +93,9 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
 
 
 def build_app(config: Config, *, platforms: PlatformFactory = default_platforms, classifier: Any = None,
-              start_loops: bool = True) -> web.Application:
+              start_loops: bool = True, role: str = ROLE_ALL) -> web.Application:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
     app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes + 4096)
     bot = make_bot(config)
     dispatcher = Dispatcher()
@@ -131,7 +140,9 @@ def build_app(config: Config, *, platforms: PlatformFactory = default_platforms,
         # Everything loaded so far (the classifier's models above all) lives as long as the process: keep it out of
         # the garbage collector's full passes, which otherwise walk it all and stall every request for a moment.
         gc.freeze()
-        if start_loops:
+        if start_loops and role == ROLE_WEB:
+            spawn(relay(services), "relay")  # the loops run elsewhere: wake them there
+        elif start_loops:
             spawn(listen(services), "listen")
             spawn(worker_loop(services), "intake")
             spawn(lead(services.db.url, lambda: _leader_duties(services, bot, dispatcher)), "leader")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -46,12 +47,16 @@ async def _with_db(config: Config, work: Callable[..., Awaitable[int]]) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.app import build_app
+    from bot.app import ROLE_ALL, ROLES, build_app
 
+    role = args.role or os.environ.get("GOSPABLIK_ROLE") or ROLE_ALL
+    if role not in ROLES:
+        print(f"GOSPABLIK_ROLE: unknown role {role!r} (expected one of {', '.join(ROLES)})", file=sys.stderr)
+        return 2
     config = _config(args)
     logs.setup(config.log_format)
-    web.run_app(build_app(config), host=args.host or config.host, port=args.port or config.port,
-                print=lambda *_: print(f"gospablik listening on http://{config.host}:{config.port}"))
+    web.run_app(build_app(config, role=role), host=args.host or config.host, port=args.port or config.port,
+                print=lambda *_: print(f"gospablik ({role}) listening on http://{config.host}:{config.port}"))
     return 0
 
 
@@ -372,6 +377,9 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the service")
     run.add_argument("--host")
     run.add_argument("--port", type=int)
+    run.add_argument("--role", choices=("all", "web", "worker"),
+                     help="all (default, or $GOSPABLIK_ROLE): everything in this process; web: only take and store "
+                          "events and presses (run a worker beside it); worker: judge, draw the cards and act")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check-config", help="validate the configuration and say what is wrong")

@@ -23,6 +23,30 @@ class TooDeep(ValueError):
 
 
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")  # what jsonb refuses; one C-speed scan per string
+_BAD_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_odd = [0]  # values decoded so far that are not numbers (NaN, Infinity, 1e400): each body's decode compares counts
+
+
+def _constant(_name: str) -> object:
+    _odd[0] += 1
+    return _NOT_A_NUMBER
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to infinity, which jsonb refuses as it refuses NaN
+        _odd[0] += 1
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float)
+
+
+def _clean(text: str) -> bool:
+    """Whether the body's text cannot decode into a string jsonb refuses: no such character (a body decoded with
+    "surrogatepass" may hold a raw surrogate) and no escape of one. Nearly every body is clean and skips the walk;
+    a false alarm (an emoji escaped as a surrogate pair) only costs the walk."""
+    return _BAD_CHARS.search(text) is None and ("\\u" not in text or _BAD_ESCAPE.search(text) is None)
 
 
 def _clean_text(value: str) -> str | None:
@@ -31,15 +55,27 @@ def _clean_text(value: str) -> str | None:
     return _BAD_CHARS.sub(REPLACEMENT, value)
 
 
+def text_of(body: bytes) -> str:
+    """A body's text, decoded as `json.loads` decodes bytes (UTF-8, -16 or -32; a lone surrogate kept for `loads`
+    to find). Raises ValueError (UnicodeDecodeError) for bytes that are none of those."""
+    return body.decode(json.detect_encoding(body), "surrogatepass")
+
+
 def loads(body: bytes | str) -> tuple[Any, list[dict[str, str]]]:
     """The decoded value made storable, and what was changed: [{"path", "was"}] (`was` is the original, as JSON).
 
     Raises ValueError (or TooDeep) for a body that is not JSON at all.
     """
+    text = text_of(body) if isinstance(body, bytes) else body
+    if text.startswith("\ufeff"):
+        raise ValueError("a byte order mark before the JSON")  # as json.loads says for a str
+    odd = _odd[0]
     try:
-        value = json.loads(body, parse_constant=lambda _name: _NOT_A_NUMBER)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise TooDeep("JSON nested too deep") from None
+    if _odd[0] == odd and _clean(text) and text.count("{") + text.count("[") <= MAX_DEPTH:
+        return value, []  # nothing to replace, and too few brackets to nest too deep
     changes: list[dict[str, str]] = []
 
     def was(original: Any) -> str:

@@ -8,6 +8,7 @@ so every replica reports the same queues and nothing is counted twice.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -16,6 +17,14 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 
 EVENTS = Counter("gospablik_events", "Inbound events and webhook requests by outcome (stored, duplicate, refused)",
                  ["network", "outcome", "reason"], registry=REGISTRY)
+
+
+@functools.lru_cache(maxsize=512)
+def events_counted(network: str, outcome: str, source: str) -> Any:
+    """The counter of one kind of inbound event, looked up once (a webhook asks on every request)."""
+    return EVENTS.labels(network, outcome, source)
+
+
 INGEST_COMMITS = Counter("gospablik_ingest_commits", "Inbox transactions committed (each holds a group of events)",
                          registry=REGISTRY)
 INGEST_BATCH = Histogram("gospablik_ingest_batch_events", "Events stored by one inbox commit (group commit)",

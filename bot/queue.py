@@ -8,6 +8,7 @@ moves the row's `retry_at` by an exponential backoff; a wake-up travels by NOTIF
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,21 +31,28 @@ class Queue:
     counts_attempts: bool = True
 
     async def claim(self, conn: asyncpg.Connection, limit: int = 1, *, where: str = "", args: tuple[Any, ...] = (),
-                    order: str = "id") -> list[asyncpg.Record]:
+                    order: str = "id", walk: bool = False) -> list[asyncpg.Record]:
         """Takes up to `limit` due rows, leasing them; `where` narrows with `args` as $2, $3…
 
         Rows are chosen in `order`; several come back sorted by id (RETURNING keeps no order), which is
-        the order of arrival for every queue here.
+        the order of arrival for every queue here. `walk` is for a queue that a flood fills faster than
+        the statistics follow: the claim walks its index in order and stops at `limit`. Otherwise the planner,
+        believing a handful of rows due, may fetch every due row in a bitmap and sort them all (10 ms a claim
+        at 15,000 waiting instead of 0.1 ms); two more round trips a batch are the price.
         """
         extra = f" AND ({where})" if where else ""
         attempts = "attempts = attempts + 1, " if self.counts_attempts else ""
-        rows = await conn.fetch(
-            f"WITH due AS (SELECT id FROM {self.table} WHERE ({self.due}){extra}"
-            f" AND ({self.lease_column} IS NULL OR {self.lease_column} <= now())"
-            f" ORDER BY {order} FOR UPDATE SKIP LOCKED LIMIT {int(limit)})"
-            f" UPDATE {self.table} t SET {attempts}{self.lease_column} = now() + $1::interval"
-            f" FROM due WHERE t.id = due.id RETURNING t.*",
-            self.lease, *args)
+        query = (f"WITH due AS (SELECT id FROM {self.table} WHERE ({self.due}){extra}"
+                 f" AND ({self.lease_column} IS NULL OR {self.lease_column} <= now())"
+                 f" ORDER BY {order} FOR UPDATE SKIP LOCKED LIMIT {int(limit)})"
+                 f" UPDATE {self.table} t SET {attempts}{self.lease_column} = now() + $1::interval"
+                 f" FROM due WHERE t.id = due.id RETURNING t.*")
+        if walk:
+            async with conn.transaction():
+                await conn.execute("SET LOCAL enable_bitmapscan = off")
+                rows = await conn.fetch(query, self.lease, *args)
+        else:
+            rows = await conn.fetch(query, self.lease, *args)
         return sorted(rows, key=lambda r: r["id"])
 
     async def take(self, db: Any) -> asyncpg.Record | None:
@@ -69,3 +77,31 @@ class Queue:
 def _assignments(fields: dict[str, Any], *, start: int) -> tuple[str, list[Any]]:
     parts = [f", {name} = ${start + i}" for i, name in enumerate(fields)]
     return "".join(parts), list(fields.values())
+
+
+class Cursor:
+    """Where a worker's next claim of a busy queue starts: just past the last row it claimed.
+
+    A claim walks its index from the lowest id, and every row handled since the last vacuum is still an entry
+    there (a dead one); during a drain of tens of thousands of events each claim walked all those handled before
+    it. Starting past the last claimed row skips them. What the cursor passes by — a row another replica holds,
+    or one waiting for its retry — is found by a claim from the start, made whenever the cursor's claim comes
+    back short (the queue is caught up) and at least every `rescan` seconds under a flood that never lets it be.
+    """
+
+    def __init__(self, rescan: float = 5.0) -> None:
+        self.rescan = rescan
+        self.low = 0
+        self._scanned = time.monotonic()
+
+    def start(self) -> int:
+        """The id the next claim starts from (0: from the start)."""
+        if self.low and time.monotonic() - self._scanned > self.rescan:
+            self.low = 0
+        if not self.low:
+            self._scanned = time.monotonic()
+        return self.low
+
+    def claimed(self, rows: list[asyncpg.Record], limit: int) -> None:
+        """Moves past a full claim; after a short one the next claim starts from the start again."""
+        self.low = rows[-1]["id"] + 1 if len(rows) >= limit else 0

@@ -48,3 +48,37 @@ async def listen(services: Services, *, reconnect_after: float = 5.0) -> None:
             if conn is not None and not conn.is_closed():
                 await conn.close()
         await asyncio.sleep(reconnect_after)
+
+
+async def relay(services: Services, *, pause: float = 0.005) -> None:
+    """In a process without the loops (`run --role web`), passes its in-process wake-ups on as NOTIFY.
+
+    The webhook, a press or a reply wakes this process's events as usual; here nobody waits on them but this
+    relay, which sends one NOTIFY per channel for everything that woke since its last one, so the worker processes
+    claim at once instead of on their next idle tick. A flood of webhooks costs one NOTIFY per `pause`, never one
+    per event (the notification queue's lock would serialise the commits). A NOTIFY lost to a database outage
+    costs nothing: the workers claim on their idle tick anyway.
+    """
+    channels = {
+        EVENTS.channel: services.events_ready,
+        ACTIONS.channel: services.actions_ready,
+        OUTBOX.channel: services.cards_ready,
+        PUBLICATIONS.channel: services.publications_ready,
+    }
+    waits = {channel: asyncio.ensure_future(event.wait()) for channel, event in channels.items()}
+    try:
+        while True:
+            await asyncio.wait(waits.values(), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.sleep(pause)  # let the rest of a burst wake too: one NOTIFY for all of it
+            woke = [channel for channel, waiting in waits.items() if waiting.done()]
+            for channel in woke:
+                channels[channel].clear()
+                waits[channel] = asyncio.ensure_future(channels[channel].wait())
+            try:
+                async with services.db.connection() as conn:
+                    await conn.execute("SELECT pg_notify(channel, '') FROM unnest($1::text[]) AS channel", woke)
+            except Exception as exc:  # the workers' idle claim is the fallback
+                log.debug("could not pass on a wake-up (%s)", exc)
+    finally:
+        for waiting in waits.values():
+            waiting.cancel()

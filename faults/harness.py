@@ -112,11 +112,14 @@ class SandboxProcess:
     """The emulators' process (`python -m bot.sandbox.serve`) and its control API."""
 
     def __init__(self, folder: Path, *, service_url: str, messages_per_minute: int = 20,
-                 vk_retry_delays: str = "0.5,1,2,3,4,5,5,5,5,5,5,5,5,5") -> None:
+                 vk_retry_delays: str = "0.5,1,2,3,4,5,5,5,5,5,5,5,5,5", ok: bool = True,
+                 vk_secret: str | None = None) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.world = new_world(messages_per_minute=messages_per_minute)
+        self.world = new_world(messages_per_minute=messages_per_minute, ok=ok)
+        if vk_secret is not None:  # a load generator that signs its own events
+            self.world["vk"]["secret"] = vk_secret
         (folder / "world.json").write_text(json.dumps(self.world, ensure_ascii=False), encoding="utf-8")
         self.process = Process("sandbox", [sys.executable, "-m", "bot.sandbox.serve", "--port", str(self.port),
                                            "--service-url", service_url, "--world", str(folder / "world.json"),
@@ -200,7 +203,7 @@ class Service:
     """One replica of the service: `python -m bot --config gospablik.toml run` with the world's secrets."""
 
     def __init__(self, folder: Path, sandbox: SandboxProcess, *, name: str = "service", port: int | None = None,
-                 public_url: str | None = None, database_url: str | None) -> None:
+                 public_url: str | None = None, database_url: str | None, role: str = "all") -> None:
         self.folder = folder
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -213,7 +216,7 @@ class Service:
         environment.update(env)
         if database_url:
             environment["DATABASE_URL"] = database_url
-        self.process = Process(name, [sys.executable, "-m", "bot", "--config", str(self.config), "run"],
+        self.process = Process(name, [sys.executable, "-m", "bot", "--config", str(self.config), "run", "--role", role],
                                env=environment, log=folder / f"{name}.log")
         self.starts = 0
 

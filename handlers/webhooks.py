@@ -29,16 +29,19 @@ ROTATIONS = web.AppKey("rotations", RotationCache)
 def install(app: web.Application) -> None:
     app[ROTATIONS] = RotationCache()
     app.add_routes(routes)
+    for path in ("/webhooks/{network}/{account}", "/webhooks/{network}/{account}/{rest}"):
+        for method in ("GET", "PUT", "DELETE", "PATCH"):
+            app.router.add_route(method, path, _not_post)
 
 
 def _refuse(status: int, reason: str, network: str = "?") -> web.Response:
-    metrics.EVENTS.labels(network, "refused", reason).inc()
+    metrics.events_counted(network, "refused", reason).inc()
     return web.Response(status=status, text=reason, content_type="text/plain")
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:
-    if request.content_length is not None and request.content_length > limit:
-        return None
+    if request.content_length is not None:
+        return await request.read() if request.content_length <= limit else None  # aiohttp stops at the length
     body = bytearray()
     while chunk := await request.content.readany():  # the body may arrive in many TCP segments
         body += chunk
@@ -47,73 +50,69 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
-@routes.view("/webhooks/{network}/{account}")
-@routes.view("/webhooks/{network}/{account}/{rest}")
-class Webhook(web.View):
-    async def get(self) -> web.Response:
-        return _refuse(405, "method not allowed: webhooks use POST")
+async def _not_post(_request: web.Request) -> web.Response:
+    return _refuse(405, "method not allowed: webhooks use POST")
 
-    async def put(self) -> web.Response:
-        return await self.get()
 
-    async def delete(self) -> web.Response:
-        return await self.get()
-
-    async def post(self) -> web.Response:
-        request = self.request
-        services = request.app[SERVICES]
-        network = request.match_info["network"]
-        platform = services.platforms.get(network)
-        try:
-            account_id = int(request.match_info["account"])
-        except ValueError:
-            account_id = 0
-        account = services.account(network, account_id) if platform else None
-        if platform is None or account is None:
-            return _refuse(404, "unknown community or group", network if platform else "?")
-        try:
-            rotation = await request.app[ROTATIONS].get(services.db, network, account_id)
-        except DatabaseUnavailable:
-            rotation = NO_ROTATION  # the configured secret still works; the event waits for storage below
-        refusal = platform.check_path(account, request.match_info.get("rest", ""), request.headers, request.remote,
-                                      rotation)
-        if refusal is not None:
-            return _refuse(refusal.status, refusal.text, network)
-        body = await _read_body(request, services.config.max_body_bytes)
-        if body is None:
-            return _refuse(413, "body too large", network)
-        try:
-            payload, repaired = jsonsafe.loads(body)
-        except jsonsafe.TooDeep:
-            return _refuse(400, "JSON nested too deep", network)
-        except ValueError:  # not JSON, or not UTF-8
-            return _refuse(400, "malformed JSON", network)
-        if not isinstance(payload, dict):
-            return _refuse(400, "expected a JSON object", network)
-        outcome = await platform.inbound(InboundCall(account, request.match_info.get("rest", ""), request.headers,
-                                                     request.remote, payload, rotation))
-        if isinstance(outcome, Respond):
-            if outcome.status == 200:
-                return web.Response(text=outcome.text, content_type="text/plain")
-            return _refuse(outcome.status, outcome.text, network)
-        stored = outcome.payload
-        if repaired:
-            # What PostgreSQL could not keep as sent, kept beside it as JSON escapes (never the secret).
-            stored = {**stored, REPAIRED: [r for r in repaired if r["path"] != "secret"]}
-            log.warning("%s event %s: %d value(s) PostgreSQL cannot store were replaced (U+0000, lone surrogates, "
-                        "NaN); the originals are kept in %s", network, outcome.event_id, len(repaired), REPAIRED)
-        try:
-            accepted = await inbox.accept(services.db, network=network, account_id=account_id,
-                                          event_id=outcome.event_id, event_type=outcome.event_type,
-                                          payload=stored)
-        except DatabaseUnavailable as exc:
-            log.error("%s webhook for %s: database unavailable, asking to retry: %s", network, account_id, exc)
-            metrics.EVENTS.labels(network, "unavailable", "database").inc()
-            return web.Response(status=503, text="storage unavailable, retry later", headers={"Retry-After": "10"})
-        metrics.EVENTS.labels(network, "duplicate" if accepted.duplicate else "stored", "webhook").inc()
-        if not accepted.duplicate:
-            services.events_ready.set()
-        retry = request.headers.get("X-Retry-Counter")
-        log.debug("%s event %s %s stored%s%s", network, outcome.event_type, outcome.event_id,
-                 " (duplicate)" if accepted.duplicate else "", f" retry {retry}" if retry else "")
-        return web.Response(text=platform.ack_text, content_type="text/plain")
+@routes.post("/webhooks/{network}/{account}")
+@routes.post("/webhooks/{network}/{account}/{rest}")
+async def webhook(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    network = request.match_info["network"]
+    platform = services.platforms.get(network)
+    try:
+        account_id = int(request.match_info["account"])
+    except ValueError:
+        account_id = 0
+    account = services.account(network, account_id) if platform else None
+    if platform is None or account is None:
+        return _refuse(404, "unknown community or group", network if platform else "?")
+    try:
+        rotation = await request.app[ROTATIONS].get(services.db, network, account_id)
+    except DatabaseUnavailable:
+        rotation = NO_ROTATION  # the configured secret still works; the event waits for storage below
+    refusal = platform.check_path(account, request.match_info.get("rest", ""), request.headers, request.remote,
+                                  rotation)
+    if refusal is not None:
+        return _refuse(refusal.status, refusal.text, network)
+    body = await _read_body(request, services.config.max_body_bytes)
+    if body is None:
+        return _refuse(413, "body too large", network)
+    try:
+        text = jsonsafe.text_of(body)
+        payload, repaired = jsonsafe.loads(text)
+    except jsonsafe.TooDeep:
+        return _refuse(400, "JSON nested too deep", network)
+    except ValueError:  # not JSON, or not UTF-8
+        return _refuse(400, "malformed JSON", network)
+    if not isinstance(payload, dict):
+        return _refuse(400, "expected a JSON object", network)
+    outcome = await platform.inbound(InboundCall(account, request.match_info.get("rest", ""), request.headers,
+                                                 request.remote, payload, rotation))
+    if isinstance(outcome, Respond):
+        if outcome.status == 200:
+            return web.Response(text=outcome.text, content_type="text/plain")
+        return _refuse(outcome.status, outcome.text, network)
+    stored, as_sent = outcome.payload, None
+    if outcome.omits is not None and not repaired:
+        as_sent = text  # the body as VK sent it, stored less `omits`: nothing to encode again
+    if repaired:
+        # What PostgreSQL could not keep as sent, kept beside it as JSON escapes (never the secret).
+        stored = {**stored, REPAIRED: [r for r in repaired if r["path"] != "secret"]}
+        log.warning("%s event %s: %d value(s) PostgreSQL cannot store were replaced (U+0000, lone surrogates, "
+                    "NaN); the originals are kept in %s", network, outcome.event_id, len(repaired), REPAIRED)
+    try:
+        accepted = await inbox.accept(services.db, network=network, account_id=account_id,
+                                      event_id=outcome.event_id, event_type=outcome.event_type,
+                                      payload=stored, as_sent=as_sent, omits=outcome.omits)
+    except DatabaseUnavailable as exc:
+        log.error("%s webhook for %s: database unavailable, asking to retry: %s", network, account_id, exc)
+        metrics.events_counted(network, "unavailable", "database").inc()
+        return web.Response(status=503, text="storage unavailable, retry later", headers={"Retry-After": "10"})
+    metrics.events_counted(network, "duplicate" if accepted.duplicate else "stored", "webhook").inc()
+    if not accepted.duplicate:
+        services.events_ready.set()
+    retry = request.headers.get("X-Retry-Counter")
+    log.debug("%s event %s %s stored%s%s", network, outcome.event_type, outcome.event_id,
+             " (duplicate)" if accepted.duplicate else "", f" retry {retry}" if retry else "")
+    return web.Response(text=platform.ack_text, content_type="text/plain")

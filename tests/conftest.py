@@ -222,7 +222,8 @@ class Stack:
                  service_per_minute: int = 600, policy: dict[str, LabelPolicy] | None = None,
                  dry_run: bool = False, vk_gateway: bool = False,
                  tweak: Callable[[Config], Config] | None = None, forum_topics: tuple[int, ...] = (),
-                 ok: bool = False, ok_policy: dict[str, LabelPolicy] | None = None, publishing: bool = False) -> None:
+                 ok: bool = False, ok_policy: dict[str, LabelPolicy] | None = None, publishing: bool = False,
+                 role: str = "all") -> None:
         from bot.sandbox.ok_api import OkEmulator
         from bot.sandbox.telegram_api import TelegramEmulator
         from bot.sandbox.vk_api import VkEmulator
@@ -253,6 +254,7 @@ class Stack:
             self.tg.add_user(AUTHOR, "Анна", "Смирнова")
             self.tg.add_user(COORDINATOR, "Ольга", "Котова")
         self.service_per_minute = service_per_minute
+        self.role = role  # of the service the stack starts (`web`: only the routes and the relay of wake-ups)
         self.policy = policy
         self.dry_run = dry_run
         self.vk_gateway = vk_gateway
@@ -296,9 +298,9 @@ class Stack:
         """Starts the service; without `loops` only its routes run (as if it died right after answering)."""
         from bot.app import build_app
 
-        app = build_app(self.config, classifier=self.classifier, start_loops=loops)
+        app = build_app(self.config, classifier=self.classifier, start_loops=loops, role=self.role)
         self.service, _ = await serve(app, self.port)
-        if loops:
+        if loops and self.role != "web":  # a web process never leads: a worker connects the chat
             await self.wait_for(self.tg_connected, what="the service to connect to Telegram")
 
     async def ok_ready(self) -> None:

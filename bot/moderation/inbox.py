@@ -20,6 +20,7 @@ tick, a second at most). Polled events still NOTIFY, once per poller transaction
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import weakref
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ FLUSHES = 2  # commits in flight at once: one fills while the other waits on the
 
 _INSERT = (
     "INSERT INTO events AS e (network, account_id, event_id, type, payload, deliveries)"
-    " SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::int[])"
+    " SELECT n, a, i, t, CASE WHEN o IS NULL THEN p::jsonb ELSE p::jsonb - o END, d"
+    " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[])"
+    " AS u(n, a, i, t, p, d, o)"
     " ON CONFLICT (network, account_id, event_id) DO UPDATE SET deliveries = e.deliveries + excluded.deliveries"
     " RETURNING id, network, account_id, event_id, (xmax <> 0) AS duplicate")
 
@@ -59,10 +62,16 @@ class Arrival:
     event_id: str
     event_type: str
     payload: dict[str, Any]
+    as_sent: str | None = None  # the payload's JSON text as the network sent it, but for the key `omits`
+    omits: str | None = None
 
     @property
     def key(self) -> tuple[str, int, str]:
         return self.network, self.account_id, self.event_id
+
+    @property
+    def json(self) -> str:
+        return self.as_sent if self.as_sent is not None else json.dumps(self.payload)
 
 
 async def _insert(conn: asyncpg.Connection, arrivals: list[Arrival]) -> dict[tuple[str, int, str], Accepted]:
@@ -75,7 +84,8 @@ async def _insert(conn: asyncpg.Connection, arrivals: list[Arrival]) -> dict[tup
     rows = sorted(first.values(), key=lambda a: a.key)  # one order for every group: two never deadlock
     stored = await conn.fetch(
         _INSERT, [a.network for a in rows], [a.account_id for a in rows], [a.event_id for a in rows],
-        [a.event_type for a in rows], [a.payload for a in rows], [copies[a.key] for a in rows])
+        [a.event_type for a in rows], [a.json for a in rows], [copies[a.key] for a in rows],
+        [a.omits if a.as_sent is not None else None for a in rows])
     return {(r["network"], r["account_id"], r["event_id"]): Accepted(r["id"], bool(r["duplicate"])) for r in stored}
 
 
@@ -112,6 +122,8 @@ class GroupCommit:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def accept(self, arrival: Arrival) -> Accepted:
+        # Each caller has a future of its own: one who leaves (a cancelled request) cancels only that, never the
+        # group's commit, which runs in its own task.
         future: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
         future.add_done_callback(_retrieve)  # a caller that left must not leave a "never retrieved" warning
         self._waiting.append((arrival, future))
@@ -120,7 +132,7 @@ class GroupCommit:
             task = asyncio.ensure_future(self._flush())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return await asyncio.shield(future)  # a caller who leaves never cancels the others' commit
+        return await future
 
     async def _flush(self) -> None:
         try:
@@ -189,7 +201,8 @@ def group_commit(db: Database) -> GroupCommit:
 
 
 async def accept(db: Database, *, network: str, account_id: int, event_id: str, event_type: str,
-                 payload: dict[str, Any]) -> Accepted:
+                 payload: dict[str, Any], as_sent: str | None = None, omits: str | None = None) -> Accepted:
     """Stores the event and commits (sharing the commit with whoever else is storing now); raises
-    DatabaseUnavailable when it cannot."""
-    return await group_commit(db).accept(Arrival(network, account_id, event_id, event_type, payload))
+    DatabaseUnavailable when it cannot. `as_sent`: the payload's own JSON text, stored less the top-level key
+    `omits` (the webhook's body: nothing to encode again)."""
+    return await group_commit(db).accept(Arrival(network, account_id, event_id, event_type, payload, as_sent, omits))

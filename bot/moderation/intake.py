@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -19,6 +20,7 @@ import asyncpg
 from bot import audit, metrics
 from bot.config import Account
 from bot.db import DatabaseUnavailable
+from bot.db.statistics import Growth
 from bot.domain import (
     Action,
     AuthorBlocked,
@@ -37,6 +39,7 @@ from bot.moderation.decisions import ban_reason
 from bot.moderation.inbox import EVENTS
 from bot.moderation.judge import Judgement, decide_policy
 from bot.moderation.transitions import Decision
+from bot.queue import Cursor
 from bot.workchat import outbox
 
 if TYPE_CHECKING:
@@ -53,6 +56,9 @@ BATCH = 50
 # together are counted by the spam-wave check (concurrent batches would not see each other's uncommitted copies);
 # a single worker keeps up because a run of new comments costs a few statements, not a few per comment.
 WORKERS = 1
+# What a flood grows, with the columns the intake's lookups filter on (their statistics choose the index).
+GROWING = ("events (status, id)", "items (network, account_id, kind, ext_id, fingerprint, author_id)",
+           "cards (subject_kind, subject_id)")
 
 
 def _parse(services: Services, row: asyncpg.Record) -> tuple[Account, NetworkEvent]:
@@ -107,7 +113,8 @@ async def _post_words(services: Services, parsed: list[tuple[asyncpg.Record, Any
                 event.draft.ref["parent_words"] = context.first_words(text)
 
 
-async def process_batch(services: Services, limit: int = BATCH) -> int:
+async def process_batch(services: Services, limit: int = BATCH, cursor: Cursor | None = None,
+                        growth: Growth | None = None) -> int:
     """Handles up to `limit` stored events in one transaction; returns how many.
 
     One commit for the batch instead of one per event, and the batch's bookkeeping (events marked done, their
@@ -117,7 +124,11 @@ async def process_batch(services: Services, limit: int = BATCH) -> int:
     spoil the others.
     """
     async with services.db.connection() as conn:
-        rows = await EVENTS.claim(conn, limit)
+        if cursor is None:
+            rows = await EVENTS.claim(conn, limit)
+        else:
+            rows = await EVENTS.claim(conn, limit, where="id >= $2", args=(cursor.start(),), walk=True)
+            cursor.claimed(rows, limit)
     if not rows:
         return 0
     parsed: list[tuple[asyncpg.Record, Any]] = []
@@ -138,6 +149,8 @@ async def process_batch(services: Services, limit: int = BATCH) -> int:
     services.cards_ready.set()
     if any("auto:" in outcome for _, outcome in done):
         services.actions_ready.set()
+    if growth is not None:
+        await growth.grew(services.db, len(rows))
     return len(rows)
 
 
@@ -536,5 +549,6 @@ async def worker_loop(services: Services, *, idle: float = 1.0, workers: int = W
     NOTIFY) or every `idle` seconds."""
     async with asyncio.TaskGroup() as group:
         for _ in range(workers):
-            group.create_task(drain_forever("intake", lambda: process_batch(services), services.events_ready,
-                                            idle=idle))
+            group.create_task(drain_forever("intake", partial(process_batch, services, cursor=Cursor(),
+                                                              growth=Growth(GROWING)),
+                                            services.events_ready, idle=idle))

@@ -45,4 +45,4 @@ async def read_callback(call: InboundCall, confirmation_code: Callable[[int], Aw
     if "object" not in payload:
         return Respond(400, "missing object")
     # The secret is never stored.
-    return Store(event_id, event_type, {k: v for k, v in payload.items() if k != "secret"})
+    return Store(event_id, event_type, {k: v for k, v in payload.items() if k != "secret"}, omits="secret")
