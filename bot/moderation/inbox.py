@@ -23,9 +23,8 @@ import asyncio
 import json
 import logging
 import weakref
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -48,14 +47,12 @@ _INSERT = (
     " RETURNING id, network, account_id, event_id, (xmax <> 0) AS duplicate")
 
 
-@dataclass(frozen=True)
-class Accepted:
+class Accepted(NamedTuple):  # tuples: made thousands of times a second, at C speed
     event_row_id: int
     duplicate: bool
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(NamedTuple):
     """One event as a network delivered it, waiting to be stored."""
     network: str
     account_id: int
