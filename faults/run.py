@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from faults import exp_database, exp_fuzz, exp_kill, exp_replicas, exp_telegram, exp_vk
+from faults import exp_database, exp_fuzz, exp_kill, exp_replicas, exp_split, exp_telegram, exp_vk
 from faults.pg import Postgres
 from faults.report import Report
 
 EXPERIMENTS: dict[str, ModuleType] = {m.NAME: m for m in (exp_kill, exp_database, exp_fuzz, exp_telegram, exp_vk,
-                                                            exp_replicas)}
+                                                            exp_replicas, exp_split)}
 
 
 @dataclass

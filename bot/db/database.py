@@ -108,8 +108,15 @@ class Database:
     async def notify(self, channel: str) -> None:
         await self.execute("SELECT pg_notify($1, '')", channel)
 
-    async def close(self) -> None:
-        await self.pool.close()
+    async def close(self, patience: float = 10.0) -> None:
+        """Closes the pool, waiting `patience` seconds at most for connections still in use: `Pool.close` waits for
+        every connection to be released, and one held by a task the shutdown could not end would hold the stop
+        forever. What is still in use then is terminated (its transaction rolls back) and named in the log."""
+        try:
+            await asyncio.wait_for(self.pool.close(), patience)
+        except TimeoutError:
+            log.warning("closing the database pool: connections still in use after %.0f s were terminated", patience)
+            self.pool.terminate()
 
 
 MIGRATIONS_LOCK = 7_420_001  # advisory lock id: one replica migrates at a time

@@ -1,0 +1,115 @@
+"""7. The service split in two (`gospablik run --role web` and `--role worker`), each killed with -9 in the middle of
+a flood of VK comments and started again: first the web process, then the worker.
+
+Killing the web process tests the acknowledgement (an event is acknowledged only once committed, whatever process
+commits it); killing the worker tests that nothing the web process stored waits for it: the new worker claims what
+the old one held once its lease runs out, and what was never claimed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from faults.harness import (
+    CITIZENS,
+    TEXTS,
+    Db,
+    SandboxProcess,
+    Service,
+    acknowledged,
+    card_counts,
+    free_port,
+    settled,
+    wait_until,
+)
+from faults.report import Report
+
+NAME = "split"
+TITLE = "7. web and worker processes, each killed with -9 mid-flood"
+BUDGET = 240
+EVENTS = 240
+SENDERS = 6
+
+
+async def run(ctx, report: Report) -> None:
+    folder = ctx.folder(NAME)
+    db_url = await ctx.pg.fresh()
+    port = free_port()
+    sandbox = SandboxProcess(folder, service_url=f"http://127.0.0.1:{port}", messages_per_minute=1200)
+    worker = Service(folder, sandbox, name="worker", public_url=f"http://127.0.0.1:{port}",
+                     database_url=ctx.pg.service_url(db_url), role="worker")
+    web = Service(folder, sandbox, name="web", port=port, database_url=ctx.pg.service_url(db_url), role="web")
+    try:
+        await sandbox.start()
+        await worker.start(sandbox)  # leads: sets the chat's webhook to the web process
+        await web.start()
+        await measure(report, sandbox, web, worker, Db(db_url))
+    finally:
+        await web.process.stop()
+        await worker.process.stop()
+        await sandbox.close()
+        await ctx.pg.drop(db_url)
+
+
+async def measure(report: Report, sandbox: SandboxProcess, web: Service, worker: Service, db: Db) -> None:
+    markers = [f"[s{i:04d}]" for i in range(EVENTS)]
+    pending = list(markers)
+    sent: dict[str, dict] = {}
+
+    async def citizen() -> None:
+        while pending:
+            marker = pending.pop(0)
+            number = int(marker[2:6])
+            sent[marker] = await sandbox.comment(f"{marker} {TEXTS[number % len(TEXTS)]}",
+                                                 author=CITIZENS[number % len(CITIZENS)])
+
+    def acked_now() -> int:
+        return sum(1 for r in sent.values() if r["status"] == 200 and r["body"] == "ok")
+
+    async def kill_and_restart(service: Service, after: int) -> str:
+        async def reached() -> bool:
+            return acked_now() >= after
+
+        await wait_until(reached, timeout=90, step=0.05)
+        acked = acked_now()
+        await service.process.kill9()
+        await asyncio.sleep(2)
+        began = time.monotonic()
+        await service.start(sandbox if service is worker else None)
+        return (f"{service.process.name} killed after {acked} acknowledged; it answered again "
+                f"{time.monotonic() - began:.1f} s after its restart")
+
+    flood = asyncio.gather(*(citizen() for _ in range(SENDERS)))
+    report.note(await kill_and_restart(web, EVENTS // 3))
+    report.note(await kill_and_restart(worker, 2 * EVENTS // 3))
+    await flood
+    drained = await settled(db, sandbox, timeout=150)
+
+    deliveries = await sandbox.deliveries()
+    acked = acknowledged(deliveries)
+    event_ids = {r["event_id"] for r in sent.values()}
+    stored = {r["event_id"] for r in await db.rows("SELECT event_id FROM events WHERE network = 'vk'")}
+    missing = acked & event_ids - stored
+    never = event_ids - acked
+    report.check("every event VK saw acknowledged is stored",
+                 f"{len(acked & event_ids)} acknowledged, {len(missing)} of them missing from the database",
+                 not missing)
+    report.check("VK's resends get every event acknowledged in the end",
+                 f"{len(event_ids)} sent, {len(never)} never acknowledged", not never)
+    report.check("the queues drain after both restarts (events, actions, cards)",
+                 "drained" if drained else f"still busy after 150 s ({await db.describe_busy()} waiting)", drained)
+    items = await db.value("SELECT count(*) FROM items WHERE network = 'vk'")
+    report.check("each comment becomes exactly one item", f"{items} items for {EVENTS} comments", items == EVENTS)
+    chat = await sandbox.chat()
+    counts = card_counts(chat, markers)
+    recorded = {r["marker"]: r["message_id"] for r in await db.rows(
+        "SELECT substring(i.text from '^\\[s[0-9]{4}\\]') AS marker, c.message_id FROM items i"
+        " JOIN cards c ON c.subject_kind = 'item' AND c.subject_id = i.id WHERE i.network = 'vk'")}
+    kept = [m for m in markers if any(m in c["text"] and c["message_id"] == recorded.get(m) for c in chat)]
+    none = [m for m, n in counts.items() if n == 0]
+    copies = {c["message_id"] for m in markers for c in chat if m in c["text"] and c["message_id"] != recorded.get(m)}
+    report.check("every comment has its card in the chat, kept current by the service",
+                 f"{len(kept)} of {EVENTS} with their card, {len(none)} with none", len(kept) == EVENTS)
+    report.check("at most one message is left as a copy (a send the worker's kill cut short; experiment 1 shows a "
+                 "press on such a copy acts once)", f"{len(copies)} message(s) left as copies", len(copies) <= 1)
