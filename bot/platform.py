@@ -83,7 +83,7 @@ class Store:
     event_type: str
     payload: dict[str, Any]
     # The payload is the received JSON without this one top-level key (VK's secret): the inbox may then store the
-    # body's own text less that key instead of encoding the payload again, a tenth of a webhook's time.
+    # body's own text less that key instead of encoding the payload again (a few per cent of a webhook's time).
     omits: str | None = None
 
 
