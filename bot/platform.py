@@ -82,7 +82,7 @@ class Store:
     event_id: str
     event_type: str
     payload: dict[str, Any]
-    # The payload is the received JSON without this one top-level key (VK's secret): the inbox may then store the
+    # The payload is the received JSON without this one top-level key (a secret): the inbox may then store the
     # body's own text less that key instead of encoding the payload again (a few per cent of a webhook's time).
     omits: str | None = None
 
