@@ -61,6 +61,8 @@ async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, i
     for round_ in range(rounds):
         for mode in RUNS:
             database = await fresh_database(pg) if mode != "ok" else ""
+            if database:
+                await checkpoint(pg)
             try:
                 async with server(mode, database) as s:
                     await load.closed(s.url, connections=8, seconds=1, secret=SECRET, tag=f"w{round_}{mode[0]}")
@@ -154,6 +156,14 @@ async def pipeline(pg: str, options: argparse.Namespace) -> None:
     print(memory)
 
 
+async def checkpoint(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await quiet_disk(conn)
+    finally:
+        await conn.close()
+
+
 async def quiet_disk(conn: asyncpg.Connection) -> None:
     """A checkpoint now, so that a phase does not pay for the writes of the one before (the closed loop leaves
     hundreds of thousands of rows' pages dirty; their checkpoint would stall the next phase's commits for a
@@ -201,8 +211,9 @@ async def main(options: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="gospablik-bench-") as folder:
         Path(folder).chmod(0o755)
         async with postgres(Path(folder)) as pg:
-            print(f"gospablik ingest benchmark: one machine ({os.cpu_count()} cores), embedded PostgreSQL (fsync on), "
-                  "each server in processes of its own; printed, never asserted")
+            print(f"gospablik ingest benchmark: one machine ({os.cpu_count()} cores), embedded PostgreSQL (fsync on, "
+                  "sized for the write rate: bench/harness.WRITE_HEAVY), each server in processes of its own; "
+                  "printed, never asserted")
             results = await closed_loop(pg, options.seconds, options.rounds)
             print_closed(results, options.seconds, options.rounds)
             await pipeline(pg, options)
