@@ -31,10 +31,11 @@ lint: $(STAMP)  ## ruff, and mypy over the service's packages
 eval: $(STAMP)  ## classifier quality on the shared data sets and our own labelled set
 	$(BIN)/python -m bench.eval_classifier
 
-bench: $(STAMP)  ## speed and memory, printed, never asserted
+bench: $(STAMP)  ## speed and memory, printed, never asserted (~15 min: the ingest figures, then the 1,000,000-row history)
 	$(BIN)/python -m bench.bench_classifier
 	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.bench_registry
+	$(BIN)/python -m bench.bench_history
 
 bench-history: $(STAMP)  ## history does not matter: a 1,000,000-row fixture, then ingest, card latency, idle CPU, plans (~4 min)
 	$(BIN)/python -m bench.bench_history $(ARGS)
