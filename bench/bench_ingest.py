@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import signal
 import statistics
@@ -36,9 +35,11 @@ from bench.harness import (
     SECRET,
     backlog,
     card_waits,
+    checkpoint,
     drop_database,
     fresh_database,
     postgres,
+    quiet_disk,
     server,
     watch_backlog,
 )
@@ -154,22 +155,6 @@ async def pipeline(pg: str, options: argparse.Namespace) -> None:
         await drop_database(pg, database)
     await card_latency(pg, options)
     print(memory)
-
-
-async def checkpoint(url: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await quiet_disk(conn)
-    finally:
-        await conn.close()
-
-
-async def quiet_disk(conn: asyncpg.Connection) -> None:
-    """A checkpoint now, so that a phase does not pay for the writes of the one before (the closed loop leaves
-    hundreds of thousands of rows' pages dirty; their checkpoint would stall the next phase's commits for a
-    second). Needs a superuser, as the embedded server's is; elsewhere the phase runs as it finds the disk."""
-    with contextlib.suppress(asyncpg.PostgresError):
-        await conn.execute("CHECKPOINT")
 
 
 async def settle(conn: asyncpg.Connection, *, at_least: float = 15.0) -> None:
