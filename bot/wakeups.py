@@ -16,14 +16,16 @@ from bot.workchat.outbox import OUTBOX
 log = logging.getLogger(__name__)
 
 
+def _channels(services: Services) -> dict[str, asyncio.Event]:
+    """Each NOTIFY channel and the in-process event it stands for."""
+    pairs = ((EVENTS, services.events_ready), (ACTIONS, services.actions_ready), (OUTBOX, services.cards_ready),
+             (PUBLICATIONS, services.publications_ready))
+    return {channel: event for queue, event in pairs if (channel := queue.channel)}
+
+
 async def listen(services: Services, *, reconnect_after: float = 5.0) -> None:
     """Keeps a LISTEN connection open and turns notifications into in-process events."""
-    channels = {
-        EVENTS.channel: services.events_ready,
-        ACTIONS.channel: services.actions_ready,
-        OUTBOX.channel: services.cards_ready,
-        PUBLICATIONS.channel: services.publications_ready,
-    }
+    channels = _channels(services)
 
     def on_notify(_conn: object, _pid: int, channel: str, _payload: str) -> None:
         event = channels.get(channel)
@@ -59,12 +61,7 @@ async def relay(services: Services, *, pause: float = 0.005) -> None:
     per event (the notification queue's lock would serialise the commits). A NOTIFY lost to a database outage
     costs nothing: the workers claim on their idle tick anyway.
     """
-    channels = {
-        EVENTS.channel: services.events_ready,
-        ACTIONS.channel: services.actions_ready,
-        OUTBOX.channel: services.cards_ready,
-        PUBLICATIONS.channel: services.publications_ready,
-    }
+    channels = _channels(services)
     waits = {channel: asyncio.ensure_future(event.wait()) for channel, event in channels.items()}
     try:
         while True:

@@ -12,12 +12,10 @@ import asyncio
 import time
 
 from faults.harness import (
-    CITIZENS,
-    TEXTS,
     Db,
+    Flood,
     SandboxProcess,
     Service,
-    acknowledged,
     card_counts,
     free_port,
     settled,
@@ -53,20 +51,6 @@ async def run(ctx, report: Report) -> None:
 
 
 async def measure(report: Report, sandbox: SandboxProcess, web: Service, worker: Service, db: Db) -> None:
-    markers = [f"[s{i:04d}]" for i in range(EVENTS)]
-    pending = list(markers)
-    sent: dict[str, dict] = {}
-
-    async def citizen() -> None:
-        while pending:
-            marker = pending.pop(0)
-            number = int(marker[2:6])
-            sent[marker] = await sandbox.comment(f"{marker} {TEXTS[number % len(TEXTS)]}",
-                                                 author=CITIZENS[number % len(CITIZENS)])
-
-    def acked_now() -> int:  # at the first delivery; what failed then is VK's to resend
-        return sum(1 for r in sent.values() if r["status"] == 200 and r["body"] == "ok")
-
     async def restart(service: Service) -> float:
         await service.process.kill9()
         await asyncio.sleep(2)
@@ -74,15 +58,16 @@ async def measure(report: Report, sandbox: SandboxProcess, web: Service, worker:
         await service.start(sandbox if service is worker else None)
         return time.monotonic() - began
 
-    async def a_third() -> bool:
-        return acked_now() >= EVENTS // 3
+    flood = Flood(sandbox, "s", EVENTS, senders=SENDERS)
 
-    flood = asyncio.gather(*(citizen() for _ in range(SENDERS)))
+    async def a_third() -> bool:
+        return len(flood.acked()) >= EVENTS // 3
+
     await wait_until(a_third, timeout=90, step=0.05)
-    first = acked_now()
+    first = len(flood.acked())
     report.note(f"web killed after {first} comments were acknowledged; it answered again {await restart(web):.1f} s "
                 f"after its restart")
-    await flood  # VK resends what failed while the web process was down
+    await flood.done  # VK resends what failed while the web process was down
 
     async def working() -> bool:  # the worker is in the middle of it: events stored but not yet all carded
         return await db.value("SELECT count(*) FROM items WHERE network = 'vk'") >= EVENTS // 2
@@ -94,26 +79,15 @@ async def measure(report: Report, sandbox: SandboxProcess, web: Service, worker:
                 f"{await restart(worker):.1f} s after its restart")
     drained = await settled(db, sandbox, timeout=150)
 
-    deliveries = await sandbox.deliveries()
-    acked = acknowledged(deliveries)
-    event_ids = {r["event_id"] for r in sent.values()}
-    stored = {r["event_id"] for r in await db.rows("SELECT event_id FROM events WHERE network = 'vk'")}
-    missing = acked & event_ids - stored
-    never = event_ids - acked
-    report.check("every event VK saw acknowledged is stored",
-                 f"{len(acked & event_ids)} acknowledged, {len(missing)} of them missing from the database",
-                 not missing)
-    report.check("VK's resends get every event acknowledged in the end",
-                 f"{len(event_ids)} sent, {len(never)} never acknowledged", not never)
+    await flood.check_stored(report, db)
     report.check("the queues drain after both restarts (events, actions, cards)",
                  "drained" if drained else f"still busy after 150 s ({await db.describe_busy()} waiting)", drained)
     items = await db.value("SELECT count(*) FROM items WHERE network = 'vk'")
     report.check("each comment becomes exactly one item", f"{items} items for {EVENTS} comments", items == EVENTS)
     chat = await sandbox.chat()
+    markers = flood.markers
     counts = card_counts(chat, markers)
-    recorded = {r["marker"]: r["message_id"] for r in await db.rows(
-        "SELECT substring(i.text from '^\\[s[0-9]{4}\\]') AS marker, c.message_id FROM items i"
-        " JOIN cards c ON c.subject_kind = 'item' AND c.subject_id = i.id WHERE i.network = 'vk'")}
+    recorded = await flood.card_messages(db)
     kept = [m for m in markers if any(m in c["text"] and c["message_id"] == recorded.get(m) for c in chat)]
     none = [m for m, n in counts.items() if n == 0]
     copies = {c["message_id"] for m in markers for c in chat if m in c["text"] and c["message_id"] != recorded.get(m)}

@@ -295,6 +295,51 @@ def acknowledged(deliveries: list[dict[str, Any]]) -> set[str]:
     return {d["event_id"] for d in deliveries if d.get("event_id") and d["status"] == 200 and d["body"] == "ok"}
 
 
+class Flood:
+    """Citizens commenting on VK at once, each comment marked `[<tag>NNNN]`, `senders` at a time. `sent` holds how
+    VK's first delivery of each was answered; what failed then is VK's Callback server's to resend."""
+
+    def __init__(self, sandbox: SandboxProcess, tag: str, count: int, *, senders: int) -> None:
+        self.sandbox, self.tag = sandbox, tag
+        self.markers = [f"[{tag}{i:04d}]" for i in range(count)]
+        self.sent: dict[str, dict[str, Any]] = {}
+        self._pending = list(self.markers)
+        self.done = asyncio.gather(*(self._citizen() for _ in range(senders)))
+
+    async def _citizen(self) -> None:
+        while self._pending:
+            marker = self._pending.pop(0)
+            number = int(marker[1 + len(self.tag):-1])
+            self.sent[marker] = await self.sandbox.comment(f"{marker} {TEXTS[number % len(TEXTS)]}",
+                                                           author=CITIZENS[number % len(CITIZENS)])
+
+    def acked(self) -> list[str]:
+        """The markers of the comments acknowledged at their first delivery so far."""
+        return [m for m, r in self.sent.items() if r["status"] == 200 and r["body"] == "ok"]
+
+    async def check_stored(self, report: Any, db: Db) -> list[dict[str, Any]]:
+        """The inbox's two promises, checked: every event VK saw acknowledged is stored, and VK's resends get every
+        event acknowledged in the end. Returns VK's deliveries."""
+        deliveries = await self.sandbox.deliveries()
+        acked = acknowledged(deliveries)
+        event_ids = {r["event_id"] for r in self.sent.values()}
+        stored = {r["event_id"] for r in await db.rows("SELECT event_id FROM events WHERE network = 'vk'")}
+        missing = acked & event_ids - stored
+        never = event_ids - acked
+        report.check("every event VK saw acknowledged is stored",
+                     f"{len(acked & event_ids)} acknowledged, {len(missing)} of them missing from the database",
+                     not missing)
+        report.check("VK's resends get every event acknowledged in the end",
+                     f"{len(event_ids)} sent, {len(never)} never acknowledged", not never)
+        return deliveries
+
+    async def card_messages(self, db: Db) -> dict[str, int]:
+        """marker -> the message the service keeps its comment's card in."""
+        return {r["marker"]: r["message_id"] for r in await db.rows(
+            f"SELECT substring(i.text from '^\\[{self.tag}[0-9]{{4}}\\]') AS marker, c.message_id FROM items i"
+            " JOIN cards c ON c.subject_kind = 'item' AND c.subject_id = i.id WHERE i.network = 'vk'")}
+
+
 def card_counts(chat: list[dict[str, Any]], markers: list[str]) -> dict[str, int]:
     """How many messages of the chat show each marker (its own card, or a line of a digest)."""
     texts = [m["text"] or m.get("caption") or "" for m in chat]

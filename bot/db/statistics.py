@@ -23,6 +23,7 @@ class Growth:
         """`tables`: each as `name (column, …)`, the first the one counted: the columns whose statistics choose
         the plans that matter (measuring a payload or text column would read every sampled document)."""
         self.tables = tables
+        self.counted = tables[0].split(" ", 1)[0]
         self.min_growth = min_growth
         self.known: float | None = None  # rows in the first table when its statistics were taken
         self.added = 0
@@ -30,13 +31,13 @@ class Growth:
     async def grew(self, db: Database, rows: int) -> None:
         """Counts rows just committed to the first table; analyses the tables once it has doubled."""
         self.added += rows
-        if self.added < self.min_growth:
-            return
+        if self.added < max(self.known or 0.0, self.min_growth):
+            return  # not doubled yet: no connection taken (this runs after every batch)
         try:
             async with db.connection() as conn:
                 if self.known is None:
                     self.known = max(float(await conn.fetchval(
-                        "SELECT reltuples FROM pg_class WHERE oid = $1::regclass", self.tables[0].split(" ")[0])), 0.0)
+                        "SELECT reltuples FROM pg_class WHERE oid = $1::regclass", self.counted)), 0.0)
                 if self.added < max(self.known, self.min_growth):
                     return
                 await conn.execute(f"ANALYZE {', '.join(self.tables)}")

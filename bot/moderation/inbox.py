@@ -59,8 +59,8 @@ class Arrival(NamedTuple):
     event_id: str
     event_type: str
     payload: dict[str, Any]
-    as_sent: str | None = None  # the payload's JSON text as the network sent it, but for the key `omits`
-    omits: str | None = None
+    as_sent: str | None = None  # the payload's JSON text as the network sent it, `omits` included
+    omits: str | None = None  # a top-level key stored neither way (the payload itself never has it)
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -81,8 +81,7 @@ async def _insert(conn: asyncpg.Connection, arrivals: list[Arrival]) -> dict[tup
     rows = sorted(first.values(), key=lambda a: a.key)  # one order for every group: two never deadlock
     stored = await conn.fetch(
         _INSERT, [a.network for a in rows], [a.account_id for a in rows], [a.event_id for a in rows],
-        [a.event_type for a in rows], [a.json for a in rows], [copies[a.key] for a in rows],
-        [a.omits if a.as_sent is not None else None for a in rows])
+        [a.event_type for a in rows], [a.json for a in rows], [copies[a.key] for a in rows], [a.omits for a in rows])
     return {(r["network"], r["account_id"], r["event_id"]): Accepted(r["id"], bool(r["duplicate"])) for r in stored}
 
 
