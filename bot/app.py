@@ -24,7 +24,7 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.config import Config
-from bot.db import DatabaseUnavailable, open_database
+from bot.db import open_database
 from bot.executor import executor_loop
 from bot.moderation.intake import worker_loop
 from bot.moderation.subject import ItemSubjects
@@ -77,26 +77,12 @@ def make_bot(config: Config) -> Bot:
     return make_telegram_bot(config.telegram.bot_token, config.telegram.api_base)
 
 
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
-    """No request ever gets a bare 500 for a database outage; a bug still logs its traceback."""
-    try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except DatabaseUnavailable as exc:
-        log.error("%s %s: database unavailable: %s", request.method, request.path, exc)
-        return web.Response(status=503, text="storage unavailable, retry later", headers={"Retry-After": "10"})
-    except Exception:
-        log.exception("%s %s failed", request.method, request.path)
-        return web.Response(status=500, text="internal error")
-
-
 def build_app(config: Config, *, platforms: PlatformFactory = default_platforms, classifier: Any = None,
               start_loops: bool = True, role: str = ROLE_ALL) -> web.Application:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
-    app = web.Application(middlewares=[errors_middleware], client_max_size=config.max_body_bytes + 4096)
+    # No middleware: each route module guards its own handlers (handlers/errors.py), so the webhooks pay nothing.
+    app = web.Application(client_max_size=config.max_body_bytes + 4096)
     bot = make_bot(config)
     dispatcher = Dispatcher()
     dispatcher.include_router(telegram_handlers.build_router())

@@ -30,6 +30,7 @@ from bot.domain import PolicyAction, Role
 from bot.registry.settings import RegistrySettings
 from bot.security.settings import SecuritySettings
 from handlers.context import SERVICES
+from handlers.errors import guarded
 from platforms.ok.config import OkGroup, OkSettings
 from platforms.telegram.config import TelegramChannel, TelegramSettings
 from platforms.vk.config import VkCommunity, VkSettings
@@ -238,7 +239,7 @@ def build_demo_app(config: Config, keys: dict[str, str] | None = None, *,
     app.add_subapp("/emulators/telegram", emulators.telegram.app)
     sandbox = sandbox_app(vk=emulators.vk, sender=emulators.vk_sender, telegram=emulators.telegram, info=info,
                           ok=emulators.ok, ok_sender=emulators.ok_sender, ok_info=ok_info)
-    sandbox.router.add_post("/api/drafts", submit_draft)  # needs the service: assembly adds it
+    sandbox.router.add_post("/api/drafts", guarded(submit_draft))  # needs the service: assembly adds it
     sandbox.add_routes(sandbox_registry.routes)
     app.add_subapp("/sandbox", sandbox)
 

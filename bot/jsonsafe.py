@@ -42,10 +42,16 @@ def _float(text: str) -> float:
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_float)
 
 
-def _clean(text: str) -> bool:
+def _clean(text: str, raw: bytes | None = None) -> bool:
     """Whether the body's text cannot decode into a string jsonb refuses: no such character (a body decoded with
     "surrogatepass" may hold a raw surrogate) and no escape of one. Nearly every body is clean and skips the walk;
-    a false alarm (an emoji escaped as a surrogate pair) only costs the walk."""
+    a false alarm (an emoji escaped as a surrogate pair) only costs the walk.
+
+    `raw`, the bytes `text` was decoded from, makes the first test a byte search: a body without a zero byte is
+    UTF-8 (JSON's first character is ASCII, so UTF-16 and -32 have one), and in UTF-8 a surrogate, like every
+    character from U+D000 to U+DFFF, starts with byte 0xED, which Cyrillic never has."""
+    if raw is not None and b"\x00" not in raw:
+        return b"\xed" not in raw and (b"\\u" not in raw or _BAD_ESCAPE.search(text) is None)
     return _BAD_CHARS.search(text) is None and ("\\u" not in text or _BAD_ESCAPE.search(text) is None)
 
 
@@ -61,12 +67,16 @@ def text_of(body: bytes) -> str:
     return body.decode(json.detect_encoding(body), "surrogatepass")
 
 
-def loads(body: bytes | str) -> tuple[Any, list[dict[str, str]]]:
+def loads(body: bytes | str, raw: bytes | None = None) -> tuple[Any, list[dict[str, str]]]:
     """The decoded value made storable, and what was changed: [{"path", "was"}] (`was` is the original, as JSON).
+    `raw`: the bytes a `body` given as text was decoded from (`text_of`), which makes its check cheaper.
 
     Raises ValueError (or TooDeep) for a body that is not JSON at all.
     """
-    text = text_of(body) if isinstance(body, bytes) else body
+    if isinstance(body, bytes):
+        text, raw = text_of(body), body
+    else:
+        text = body
     if text.startswith("\ufeff"):
         raise ValueError("a byte order mark before the JSON")  # as json.loads says for a str
     odd = _odd[0]
@@ -74,7 +84,7 @@ def loads(body: bytes | str) -> tuple[Any, list[dict[str, str]]]:
         value = _DECODER.decode(text)
     except RecursionError:
         raise TooDeep("JSON nested too deep") from None
-    if _odd[0] == odd and _clean(text) and text.count("{") + text.count("[") <= MAX_DEPTH:
+    if _odd[0] == odd and _clean(text, raw) and text.count("{") + text.count("[") <= MAX_DEPTH:
         return value, []  # nothing to replace, and too few brackets to nest too deep
     changes: list[dict[str, str]] = []
 

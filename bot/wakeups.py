@@ -52,7 +52,7 @@ async def listen(services: Services, *, reconnect_after: float = 5.0) -> None:
         await asyncio.sleep(reconnect_after)
 
 
-async def relay(services: Services, *, pause: float = 0.005) -> None:
+async def relay(services: Services, *, pause: float = 0.02) -> None:
     """In a process without the loops (`run --role web`), passes its in-process wake-ups on as NOTIFY.
 
     The webhook, a press or a reply wakes this process's events as usual; here nobody waits on them but this

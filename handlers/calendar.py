@@ -12,8 +12,9 @@ from aiohttp import web
 
 from bot.publishing.plan import calendar
 from handlers.context import SERVICES
+from handlers.errors import Routes
 
-routes = web.RouteTableDef()
+routes = Routes()  # every handler guarded: an outage answers 503
 
 
 @routes.get("/calendar/{secret}.ics")

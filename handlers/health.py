@@ -16,8 +16,9 @@ from bot.db import DatabaseUnavailable
 from bot.leadership import leader_present
 from bot.security.health import credential_health
 from handlers.context import SERVICES
+from handlers.errors import Routes
 
-routes = web.RouteTableDef()
+routes = Routes()  # every handler guarded: an outage answers 503
 STARTED = web.AppKey("started", float)
 LEADER_GRACE = 60.0  # seconds after start before a missing leader counts (replicas race for the lock at start)
 STUCK = {"events": 300.0, "actions": 300.0, "cards": 600.0, "publications": 300.0}  # seconds a due row may wait

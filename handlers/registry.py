@@ -19,8 +19,9 @@ from aiohttp import web
 from bot.registry import public, store
 from bot.services import Services
 from handlers.context import SERVICES
+from handlers.errors import Routes
 
-routes = web.RouteTableDef()
+routes = Routes()  # every handler guarded: an outage answers 503
 HEADERS = {
     "Cache-Control": "public, max-age=300",
     "X-Content-Type-Options": "nosniff",

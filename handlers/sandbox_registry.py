@@ -11,8 +11,9 @@ from aiohttp import web
 from bot.registry import desk, public, store
 from bot.registry.values import BadValue
 from handlers.context import SERVICES
+from handlers.errors import Routes
 
-routes = web.RouteTableDef()
+routes = Routes()  # every handler guarded: an outage answers 503
 
 
 @routes.get("/api/registry")

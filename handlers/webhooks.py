@@ -40,14 +40,24 @@ def _refuse(status: int, reason: str, network: str = "?") -> web.Response:
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:
-    if request.content_length is not None:
-        return await request.read() if request.content_length <= limit else None  # aiohttp stops at the length
-    body = bytearray()
-    while chunk := await request.content.readany():  # the body may arrive in many TCP segments
-        body += chunk
-        if len(body) > limit:
+    length = request.content_length
+    content = request.content
+    if length is not None:
+        if length > limit:
             return None
-    return bytes(body)
+        body = content.read_nowait(length)  # nearly always all of it: a small body comes with its headers
+        while len(body) < length:
+            chunk = await content.read(length - len(body))
+            if not chunk:
+                break
+            body += chunk
+        return body
+    buffer = bytearray()
+    while chunk := await content.readany():  # the body may arrive in many TCP segments
+        buffer += chunk
+        if len(buffer) > limit:
+            return None
+    return bytes(buffer)
 
 
 async def _not_post(_request: web.Request) -> web.Response:
@@ -71,8 +81,8 @@ async def webhook(request: web.Request) -> web.Response:
         rotation = await request.app[ROTATIONS].get(services.db, network, account_id)
     except DatabaseUnavailable:
         rotation = NO_ROTATION  # the configured secret still works; the event waits for storage below
-    refusal = platform.check_path(account, request.match_info.get("rest", ""), request.headers, request.remote,
-                                  rotation)
+    rest, peer = request.match_info.get("rest", ""), request.remote
+    refusal = platform.check_path(account, rest, request.headers, peer, rotation)
     if refusal is not None:
         return _refuse(refusal.status, refusal.text, network)
     body = await _read_body(request, services.config.max_body_bytes)
@@ -80,15 +90,14 @@ async def webhook(request: web.Request) -> web.Response:
         return _refuse(413, "body too large", network)
     try:
         text = jsonsafe.text_of(body)
-        payload, repaired = jsonsafe.loads(text)
+        payload, repaired = jsonsafe.loads(text, body)
     except jsonsafe.TooDeep:
         return _refuse(400, "JSON nested too deep", network)
     except ValueError:  # not JSON, or not UTF-8
         return _refuse(400, "malformed JSON", network)
     if not isinstance(payload, dict):
         return _refuse(400, "expected a JSON object", network)
-    outcome = await platform.inbound(InboundCall(account, request.match_info.get("rest", ""), request.headers,
-                                                 request.remote, payload, rotation))
+    outcome = await platform.inbound(InboundCall(account, rest, request.headers, peer, payload, rotation))
     if isinstance(outcome, Respond):
         if outcome.status == 200:
             return web.Response(text=outcome.text, content_type="text/plain")

@@ -52,3 +52,19 @@ def test_escaped_letters_and_emoji_are_decoded_and_kept() -> None:
     body = json.dumps({"text": "Привет 😀"}).encode()  # every letter escaped, the emoji as a surrogate pair
     assert b"\\u041f" in body and b"\\ud83d" in body
     assert jsonsafe.loads(body) == ({"text": "Привет 😀"}, [])
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-32"])
+@pytest.mark.parametrize("bad", ['"a\\u0000b"', '"a\\ud83db"', '"a\ud83db"'])  # escaped, and a raw surrogate
+def test_the_bytes_check_finds_what_the_text_check_finds_in_every_encoding(encoding: str, bad: str) -> None:
+    body = ('{"k": "한국어 и русский", "t": ' + bad + "}").encode(encoding, "surrogatepass")
+    text = jsonsafe.text_of(body)
+    for value, changes in (jsonsafe.loads(body), jsonsafe.loads(text, body), jsonsafe.loads(text)):
+        assert [c["path"] for c in changes] == ["t"] and value["t"] == "a\ufffdb"
+        assert value["k"] == "한국어 и русский"
+
+
+def test_a_body_with_byte_0xed_but_nothing_to_repair_is_kept_as_it_is() -> None:
+    body = '{"t": "한국어 — 0xED starts these letters"}'.encode()
+    assert b"\xed" in body
+    assert jsonsafe.loads(body) == ({"t": "한국어 — 0xED starts these letters"}, [])

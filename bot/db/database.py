@@ -71,7 +71,8 @@ class Database:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         try:
-            conn = await self.pool.acquire(timeout=5)
+            async with asyncio.timeout(5):  # not acquire(timeout=): its wait_for makes a task per acquire
+                conn = await self.pool.acquire()
         except Exception as exc:  # whatever stops us getting a connection, the database is not there
             raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
         try:

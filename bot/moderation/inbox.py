@@ -30,6 +30,7 @@ import asyncpg
 
 from bot import metrics
 from bot.db import Database, DatabaseUnavailable
+from bot.db.database import UNAVAILABLE_ERRORS
 from bot.queue import Queue
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,6 @@ class GroupCommit:
         # Each caller has a future of its own: one who leaves (a cancelled request) cancels only that, never the
         # group's commit, which runs in its own task.
         future: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
-        future.add_done_callback(_retrieve)  # a caller that left must not leave a "never retrieved" warning
         self._waiting.append((arrival, future))
         if self._running < self.flushes:
             self._running += 1
@@ -131,25 +131,38 @@ class GroupCommit:
         return await future
 
     async def _flush(self) -> None:
+        # The flush keeps its connection while groups keep coming: a flood pays for one acquire, not one per commit.
         try:
             while self._waiting:
-                group, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
-                await self._commit(group)
+                group = self._take()
+                try:
+                    async with self.db.connection() as conn:
+                        await self._commit(conn, group)
+                        while self._waiting:
+                            group = self._take()
+                            await self._commit(conn, group)
+                except DatabaseUnavailable as exc:  # no connection, or it broke under this group's commit
+                    _fail(group, exc)
         finally:
             self._running -= 1
 
-    async def _commit(self, group: list[tuple[Arrival, asyncio.Future[Accepted]]]) -> None:
+    def _take(self) -> list[tuple[Arrival, asyncio.Future[Accepted]]]:
+        group, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+        return group
+
+    async def _commit(self, conn: asyncpg.Connection, group: list[tuple[Arrival, asyncio.Future[Accepted]]]) -> None:
+        # One statement outside an explicit transaction is its own transaction: one round trip, committed
+        # (and flushed to the WAL) before it returns. No NOTIFY: the caller wakes this replica's worker in-process.
         arrivals = [a for a, _ in group]
         try:
-            answers = await self._store(arrivals)
-        except DatabaseUnavailable as exc:
-            _fail(group, exc)
-            return
+            answers = _answers(arrivals, await _insert(conn, arrivals))
+        except UNAVAILABLE_ERRORS:
+            raise  # the connection is gone: the pool drops it, the caller fails the group
         except asyncpg.PostgresError as exc:
             if len(group) > 1:  # one event the database refuses must not refuse its neighbours
                 log.warning("a batch of %d events was refused (%s); storing them one by one", len(group), exc)
                 for one in group:
-                    await self._commit([one])
+                    await self._commit(conn, [one])
                 return
             _fail(group, DatabaseUnavailable(f"the commit was refused: {exc}"))
             return
@@ -165,24 +178,11 @@ class GroupCommit:
             if not future.done():
                 future.set_result(accepted)
 
-    async def _store(self, arrivals: list[Arrival]) -> list[Accepted]:
-        # One statement outside an explicit transaction is its own transaction: one round trip, committed
-        # (and flushed to the WAL) before it returns. No NOTIFY: the caller wakes this replica's worker in-process,
-        # other replicas' workers find the events on their next idle claim.
-        async with self.db.connection() as conn:
-            stored = await _insert(conn, arrivals)
-        return _answers(arrivals, stored)
-
-
 def _fail(group: list[tuple[Arrival, asyncio.Future[Accepted]]], exc: BaseException) -> None:
     for _, future in group:
         if not future.done():
             future.set_exception(exc)
-
-
-def _retrieve(future: asyncio.Future[Accepted]) -> None:
-    if not future.cancelled():
-        future.exception()
+            future.exception()  # marked as seen: a caller that left must not leave a "never retrieved" warning
 
 
 _groups: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()
