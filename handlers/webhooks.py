@@ -77,10 +77,13 @@ async def webhook(request: web.Request) -> web.Response:
     account = services.account(network, account_id) if platform else None
     if platform is None or account is None:
         return _refuse(404, "unknown community or group", network if platform else "?")
-    try:
-        rotation = await request.app[ROTATIONS].get(services.db, network, account_id)
-    except DatabaseUnavailable:
-        rotation = NO_ROTATION  # the configured secret still works; the event waits for storage below
+    rotations = request.app[ROTATIONS]
+    rotation = rotations.fresh(network, account_id)
+    if rotation is None:
+        try:
+            rotation = await rotations.get(services.db, network, account_id)
+        except DatabaseUnavailable:
+            rotation = NO_ROTATION  # the configured secret still works; the event waits for storage below
     rest, peer = request.match_info.get("rest", ""), request.remote
     refusal = platform.check_path(account, rest, request.headers, peer, rotation)
     if refusal is not None:

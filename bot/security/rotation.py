@@ -86,6 +86,11 @@ class RotationCache:
         self.ttl = ttl
         self._held: dict[tuple[str, int], tuple[float, SecretRotation]] = {}
 
+    def fresh(self, network: str, account_id: int) -> SecretRotation | None:
+        """The rotation held and still fresh, without a coroutine (None: `get` must read it)."""
+        held = self._held.get((network, account_id))
+        return held[1] if held is not None and time.monotonic() - held[0] < self.ttl else None
+
     async def get(self, db: Any, network: str, account_id: int) -> SecretRotation:
         key = (network, account_id)
         held = self._held.get(key)
