@@ -121,3 +121,20 @@ async def test_polled_events_share_the_pollers_transaction(database: Database) -
                                    payload={})
     assert not first.duplicate and second.duplicate
     assert await database.fetchval("SELECT deliveries FROM events WHERE event_id = 'p1'") == 2
+
+
+async def test_arrivals_around_a_lingering_flush_are_all_stored(database: Database) -> None:
+    """A flush with nothing to store keeps its connection a moment for the next arrival, and `accept` wakes it.
+    Bursts land before, at and after the end of that moment, where a wake-up and the linger's end race: every
+    arrival is still stored and answered, and the flushes give their connections back once it is quiet."""
+    group = inbox.GroupCommit(database, linger=0.01)
+    answers = []
+    for burst in range(60):
+        arrivals = [group.accept(inbox.Arrival("vk", GROUP_ID, f"b{burst}-{n}", "wall_reply_new", {"n": n}))
+                    for n in range(1 + burst % 4)]
+        answers += await asyncio.wait_for(asyncio.gather(*arrivals), 10)
+        await asyncio.sleep((burst % 7) * 0.003)  # 0 to 18 ms: inside, at and past the linger
+    assert len(answers) == sum(1 + b % 4 for b in range(60)) and not any(a.duplicate for a in answers)
+    assert await database.fetchval("SELECT count(*) FROM events") == len(answers)
+    await asyncio.sleep(0.1)
+    assert group._running == 0 and database.pool.get_idle_size() == database.pool.get_size()

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 EVENTS = Queue("events", due="status = 'new'", lease=timedelta(minutes=1), channel="gospablik_events")
 MAX_BATCH = 500  # events in one commit; more wait for the next
 FLUSHES = 2  # commits in flight at once: one fills while the other waits on the disk
+LINGER = 0.05  # seconds a flush with nothing to store keeps its connection for the next arrival
 
 _INSERT = (
     "INSERT INTO events AS e (network, account_id, event_id, type, payload, deliveries)"
@@ -110,12 +111,15 @@ async def store(conn: asyncpg.Connection, *, network: str, account_id: int, even
 class GroupCommit:
     """Collects concurrent arrivals into shared transactions; each caller resumes after its own commit."""
 
-    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH, flushes: int = FLUSHES) -> None:
+    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH, flushes: int = FLUSHES,
+                 linger: float = LINGER) -> None:
         self.db = db
         self.max_batch = max_batch
         self.flushes = flushes
+        self.linger = linger
         self._waiting: list[tuple[Arrival, asyncio.Future[Accepted]]] = []
         self._running = 0
+        self._idle: list[asyncio.Future[None]] = []  # flushes lingering with their connection, to be woken
         self._tasks: set[asyncio.Task[None]] = set()
 
     def accept(self, arrival: Arrival) -> asyncio.Future[Accepted]:
@@ -124,6 +128,11 @@ class GroupCommit:
         at thousands of requests a second every frame a waiting request resumes through counts."""
         future: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
         self._waiting.append((arrival, future))
+        while self._idle:
+            wake = self._idle.pop()
+            if not wake.done():  # one whose linger just ended finds the arrival on its own
+                wake.set_result(None)
+                return future
         if self._running < self.flushes:
             self._running += 1
             task = asyncio.ensure_future(self._flush())
@@ -132,20 +141,33 @@ class GroupCommit:
         return future
 
     async def _flush(self) -> None:
-        # The flush keeps its connection while groups keep coming: a flood pays for one acquire, not one per commit.
+        # The flush keeps its connection while groups keep coming, and a moment after: two flushes take turns, so
+        # each often finds nothing waiting after its commit, and a flood would otherwise pay a pool round per commit.
         try:
             while self._waiting:
                 group = self._take()
                 try:
                     async with self.db.connection() as conn:
                         await self._commit(conn, group)
-                        while self._waiting:
+                        while self._waiting or await self._next_arrival():
                             group = self._take()
                             await self._commit(conn, group)
                 except DatabaseUnavailable as exc:  # no connection, or it broke under this group's commit
                     _fail(group, exc)
         finally:
             self._running -= 1
+
+    async def _next_arrival(self) -> bool:
+        """Whether something arrived within the linger (`accept` wakes a lingering flush instead of starting one)."""
+        wake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._idle.append(wake)
+        try:
+            async with asyncio.timeout(self.linger):
+                await wake
+        except TimeoutError:
+            if wake in self._idle:
+                self._idle.remove(wake)
+        return bool(self._waiting)  # also what arrived while the linger was ending and woke nobody
 
     def _take(self) -> list[tuple[Arrival, asyncio.Future[Accepted]]]:
         group, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
