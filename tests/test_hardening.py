@@ -137,3 +137,21 @@ async def test_an_old_copy_of_a_card_still_takes_a_reply_and_says_it_is_a_copy(s
     assert old["message_id"] == first["message_id"] and not old["buttons"]
     assert f"сообщение №{current['message_id']}" in old["text"]
     await stack.wait_card("починят фонарь", where=lambda c: "Заявка передана" in c["text"])
+
+
+async def test_a_compressed_body_is_read_whole_and_its_inflated_size_is_limited(stack: Stack) -> None:
+    """aiohttp inflates a gzip body, whose Content-Length is the packed size: the whole event is read, not the
+    first Content-Length bytes of it, and a small packed body that inflates past the limit is refused."""
+    import gzip
+
+    obj = wall_comment(9101, "Сжатое тело запроса: " + "длинный текст " * 200)
+    packed = gzip.compress(signed(obj, "g" * 40))
+    assert len(packed) < len(signed(obj, "g" * 40)) / 4
+    status, text = await post(stack, f"/webhooks/vk/{GROUP_ID}", packed, {"Content-Encoding": "gzip"})
+    assert (status, text) == (200, "ok")
+    [event] = await stack.sql("SELECT payload FROM events WHERE event_id = $1", "g" * 40)
+    assert event["payload"]["object"]["text"] == obj["text"]
+    bomb = gzip.compress(signed(wall_comment(9102, "я" * (stack.config.max_body_bytes + 1)), "h" * 40))
+    assert len(bomb) < stack.config.max_body_bytes
+    status, text = await post(stack, f"/webhooks/vk/{GROUP_ID}", bomb, {"Content-Encoding": "gzip"})
+    assert (status, text) == (413, "body too large")

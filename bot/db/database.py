@@ -83,7 +83,7 @@ class Database:
             raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
         finally:
             with contextlib.suppress(Exception):
-                await self.pool.release(conn)
+                await self.pool.release(conn, timeout=5)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

@@ -149,7 +149,7 @@ class GroupCommit:
                 try:
                     async with self.db.connection() as conn:
                         await self._commit(conn, group)
-                        while self._waiting or await self._next_arrival():
+                        while (self._waiting or await self._next_arrival()) and not conn.is_closed():
                             group = self._take()
                             await self._commit(conn, group)
                 except DatabaseUnavailable as exc:  # no connection, or it broke under this group's commit
