@@ -6,7 +6,8 @@
    expects floods runs it: `gospablik run --role web`, `gospablik run --role worker`, and the emulated VK and
    Telegram, each a process of its own. It is measured twice: with the worker draining behind the webhooks on
    the same two cores, and with the worker paused (SIGSTOP), as when it runs on another machine. The rounds
-   alternate the servers and the table gives the median with the spread.
+   alternate the servers and the table gives the median with the spread, and the CPU the answering process
+   (gospablik's web process) spent per request: the ratios follow from it where that process is saturated.
 2. Open loop (requests leave at a fixed rate, latency counted from when each was due): 1,000 and 2,000 events/s.
 3. Sustained 1,000 events/s: the largest backlog of unprocessed events, and the time it takes to drain after.
 4. Card latency from the event's receipt to the work chat: under the chat's limit, and the worst wait at a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
 import statistics
@@ -39,6 +41,7 @@ from bench.harness import (
     drop_database,
     fresh_database,
     postgres,
+    process_cpu_seconds,
     quiet_disk,
     server,
     watch_backlog,
@@ -57,6 +60,14 @@ def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
     return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
+async def _measured(url: str, pid: int, connections: int, seconds: float, tag: str) -> load.Result:
+    """One closed-loop run, with the answering process's CPU per request: what the ratios come from."""
+    before = process_cpu_seconds(pid)
+    found = await load.closed(url, connections=connections, seconds=seconds, secret=SECRET, tag=tag)
+    used = process_cpu_seconds(pid) - before
+    return dataclasses.replace(found, cpu_us=used / found.requests * 1e6 if found.requests else float("nan"))
+
+
 async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, int], list[load.Result]]:
     results: dict[tuple[str, int], list[load.Result]] = {}
     for round_ in range(rounds):
@@ -67,16 +78,17 @@ async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, i
             try:
                 async with server(mode, database) as s:
                     await load.closed(s.url, connections=8, seconds=1, secret=SECRET, tag=f"w{round_}{mode[0]}")
+                    answering = s.pids.get("web", s.pids.get(mode, 0))  # the process that acknowledges
                     for connections in CONNECTIONS:
-                        found = await load.closed(s.url, connections=connections, seconds=seconds, secret=SECRET,
-                                                  tag=f"r{round_}{mode[0]}{connections}")
+                        found = await _measured(s.url, answering, connections, seconds,
+                                                f"r{round_}{mode[0]}{connections}")
                         results.setdefault((mode, connections), []).append(found)
                     if mode == "gospablik":
                         os.kill(s.pids["worker"], signal.SIGSTOP)
                         try:
                             for connections in CONNECTIONS:
-                                found = await load.closed(s.url, connections=connections, seconds=seconds,
-                                                          secret=SECRET, tag=f"a{round_}{connections}")
+                                found = await _measured(s.url, answering, connections, seconds,
+                                                        f"a{round_}{connections}")
                                 results.setdefault(("gospablik-web", connections), []).append(found)
                         finally:
                             os.kill(s.pids["worker"], signal.SIGCONT)
@@ -89,13 +101,14 @@ async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, i
 def print_closed(results: dict[tuple[str, int], list[load.Result]], seconds: float, rounds: int) -> None:
     print(f"\n1. Closed loop ({'wrk' if load.shutil.which('wrk') else 'Python client'}, {seconds:.0f} s runs, "
           f"{rounds} alternated rounds; median (min–max))")
-    print(f"{'server':<38}{'conns':>6}{'req/s':>26}{'p50 ms':>20}{'p99 ms':>22}{'errors':>8}")
+    print(f"{'server':<38}{'conns':>6}{'req/s':>26}{'p50 ms':>20}{'p99 ms':>22}{'errors':>8}"
+          f"{'CPU µs/req':>22}")
     for mode, title in SERVERS:
         for connections in CONNECTIONS:
             runs = results[(mode, connections)]
             print(f"{title:<38}{connections:>6}{spread([r.rate for r in runs]):>26}"
                   f"{spread([r.p50_ms for r in runs], '{:.1f}'):>20}{spread([r.p99_ms for r in runs], '{:.1f}'):>22}"
-                  f"{sum(r.errors for r in runs):>8}")
+                  f"{sum(r.errors for r in runs):>8}{spread([r.cpu_us for r in runs]):>22}")
     for mode, title in SERVERS[2:]:
         for connections in CONNECTIONS:
             ours = [r.rate for r in results[(mode, connections)]]

@@ -214,6 +214,12 @@ async def card_waits(conn: asyncpg.Connection, tag: str, expected: int, *, timeo
         await asyncio.sleep(0.5)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def postgres_cpu_seconds(database_url: str) -> float:
     """CPU time used so far by the PostgreSQL cluster's processes (the postmaster and its children)."""
     folder = parse_qs(urlsplit(database_url).query).get("host", [""])[0]

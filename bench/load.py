@@ -58,6 +58,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx answers, timeouts, broken connections
+    cpu_us: float = float("nan")  # CPU of the process that answered, per request (filled in by the benchmark)
 
     @property
     def rate(self) -> float:
