@@ -214,10 +214,18 @@ async def card_waits(conn: asyncpg.Connection, tag: str, expected: int, *, timeo
         await asyncio.sleep(0.5)
 
 
+def _stat(pid: int | str) -> list[str]:
+    """A process's /proc stat fields after its command name: [1] its parent, [11] and [12] user and system ticks."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu(_stat(pid))
 
 
 def postgres_cpu_seconds(database_url: str) -> float:
@@ -227,16 +235,14 @@ def postgres_cpu_seconds(database_url: str) -> float:
     if not pid_file.exists():
         return float("nan")
     root = int(pid_file.read_text().split()[0])
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = _stat(entry.name)
         except OSError:
             continue
-        pid, ppid = int(entry.name), int(fields[1])
-        if pid == root or ppid == root:
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-    return total / ticks
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += _cpu(fields)
+    return total

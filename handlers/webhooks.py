@@ -19,6 +19,7 @@ from bot.moderation import inbox
 from bot.platform import NO_ROTATION, InboundCall, Respond
 from bot.security.rotation import RotationCache
 from handlers.context import SERVICES
+from handlers.errors import unavailable
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -120,7 +121,7 @@ async def webhook(request: web.Request) -> web.Response:
     except DatabaseUnavailable as exc:
         log.error("%s webhook for %s: database unavailable, asking to retry: %s", network, account_id, exc)
         metrics.events_counted(network, "unavailable", "database").inc()
-        return web.Response(status=503, text="storage unavailable, retry later", headers={"Retry-After": "10"})
+        return unavailable()
     metrics.events_counted(network, "duplicate" if accepted.duplicate else "stored", "webhook").inc()
     if not accepted.duplicate:
         services.events_ready.set()

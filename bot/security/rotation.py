@@ -92,13 +92,11 @@ class RotationCache:
         return held[1] if held is not None and time.monotonic() - held[0] < self.ttl else None
 
     async def get(self, db: Any, network: str, account_id: int) -> SecretRotation:
-        key = (network, account_id)
-        held = self._held.get(key)
-        now = time.monotonic()
-        if held is not None and now - held[0] < self.ttl:
-            return held[1]
-        rotation = await load(db, network, account_id)
-        self._held[key] = (now, rotation)
+        rotation = self.fresh(network, account_id)
+        if rotation is None:
+            read_at = time.monotonic()
+            rotation = await load(db, network, account_id)
+            self._held[(network, account_id)] = (read_at, rotation)
         return rotation
 
     def forget(self) -> None:
