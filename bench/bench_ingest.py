@@ -5,8 +5,9 @@
    committed before "ok"; group commit) — req/s, p50/p99 and the ratios. gospablik runs as a deployment that
    expects floods runs it: `gospablik run --role web`, `gospablik run --role worker`, and the emulated VK and
    Telegram, each a process of its own. It is measured twice: with the worker draining behind the webhooks on
-   the same two cores, and with the worker paused (SIGSTOP), as when it runs on another machine. The rounds
-   alternate the servers and the table gives the median with the spread, and the CPU the answering process
+   the same two cores, and with the worker paused (SIGSTOP), as when it runs on another machine; each of the
+   four starts on a fresh database after a checkpoint, as the baselines do. The rounds alternate the servers
+   and the table gives the median with the spread, and the CPU the answering process
    (gospablik's web process) spent per request: the ratios follow from it where that process is saturated.
 2. Open loop (requests leave at a fixed rate, latency counted from when each was due): 1,000 and 2,000 events/s.
 3. Sustained 1,000 events/s: the largest backlog of unprocessed events, and the time it takes to drain after.
@@ -51,7 +52,7 @@ from bench.load import percentile
 CONNECTIONS = (32, 64)
 SERVERS = (("ok", "bare aiohttp, answers ok"), ("commit", "bare aiohttp + INSERT + COMMIT"),
            ("gospablik", "gospablik, worker draining behind"), ("gospablik-web", "gospablik, worker elsewhere"))
-RUNS = ("ok", "commit", "gospablik")  # the servers started; gospablik-web is gospablik with its worker paused
+RUNS = ("ok", "commit", "gospablik-web", "gospablik")  # each from a fresh database, in this order every round
 
 
 def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
@@ -69,6 +70,8 @@ async def _measured(url: str, pid: int, connections: int, seconds: float, tag: s
 
 
 async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, int], list[load.Result]]:
+    """Every configuration starts as the baselines do, on a fresh database after a checkpoint, so that no figure
+    depends on the runs before it (the paused worker's was measured after the draining runs until 2026-11-30)."""
     results: dict[tuple[str, int], list[load.Result]] = {}
     for round_ in range(rounds):
         for mode in RUNS:
@@ -76,22 +79,21 @@ async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, i
             if database:
                 await checkpoint(pg)
             try:
-                async with server(mode, database) as s:
-                    await load.closed(s.url, connections=8, seconds=1, secret=SECRET, tag=f"w{round_}{mode[0]}")
-                    answering = s.pids.get("web", s.pids.get(mode, 0))  # the process that acknowledges
-                    for connections in CONNECTIONS:
-                        found = await _measured(s.url, answering, connections, seconds,
-                                                f"r{round_}{mode[0]}{connections}")
-                        results.setdefault((mode, connections), []).append(found)
-                    if mode == "gospablik":
-                        os.kill(s.pids["worker"], signal.SIGSTOP)
-                        try:
-                            for connections in CONNECTIONS:
-                                found = await _measured(s.url, answering, connections, seconds,
-                                                        f"a{round_}{connections}")
-                                results.setdefault(("gospablik-web", connections), []).append(found)
-                        finally:
-                            os.kill(s.pids["worker"], signal.SIGCONT)
+                async with server(mode.removesuffix("-web"), database) as s:
+                    paused = s.pids["worker"] if mode == "gospablik-web" else None
+                    if paused is not None:
+                        await asyncio.sleep(2)  # started and idle: stopped between its loops, not inside a batch
+                        os.kill(paused, signal.SIGSTOP)
+                    try:
+                        await load.closed(s.url, connections=8, seconds=1, secret=SECRET, tag=f"w{round_}{mode}")
+                        answering = s.pids.get("web", s.pids.get(mode, 0))  # the process that acknowledges
+                        for connections in CONNECTIONS:
+                            found = await _measured(s.url, answering, connections, seconds,
+                                                    f"r{round_}{mode}{connections}")
+                            results.setdefault((mode, connections), []).append(found)
+                    finally:
+                        if paused is not None:
+                            os.kill(paused, signal.SIGCONT)
             finally:
                 if database:
                     await drop_database(pg, database)
