@@ -57,16 +57,16 @@ async def relay(services: Services, *, pause: float = 0.02) -> None:
 
     The webhook, a press or a reply wakes this process's events as usual; here nobody waits on them but this
     relay, which sends one NOTIFY per channel for everything that woke since its last one, so the worker processes
-    claim at once instead of on their next idle tick. A flood of webhooks costs one NOTIFY per `pause`, never one
-    per event (the notification queue's lock would serialise the commits). A NOTIFY lost to a database outage
-    costs nothing: the workers claim on their idle tick anyway.
+    claim at once instead of on their next idle tick. The first wake-up is passed on at once (a card waits for no
+    timer); then the relay rests for `pause`, and whatever woke meanwhile goes in one NOTIFY after it. A flood of
+    webhooks costs one NOTIFY per `pause`, never one per event (the notification queue's lock would serialise the
+    commits). A NOTIFY lost to a database outage costs nothing: the workers claim on their idle tick anyway.
     """
     channels = _channels(services)
     waits = {channel: asyncio.ensure_future(event.wait()) for channel, event in channels.items()}
     try:
         while True:
             await asyncio.wait(waits.values(), return_when=asyncio.FIRST_COMPLETED)
-            await asyncio.sleep(pause)  # let the rest of a burst wake too: one NOTIFY for all of it
             woke = [channel for channel, waiting in waits.items() if waiting.done()]
             for channel in woke:
                 channels[channel].clear()
@@ -76,6 +76,7 @@ async def relay(services: Services, *, pause: float = 0.02) -> None:
                     await conn.execute("SELECT pg_notify(channel, '') FROM unnest($1::text[]) AS channel", woke)
             except Exception as exc:  # the workers' idle claim is the fallback
                 log.debug("could not pass on a wake-up (%s)", exc)
+            await asyncio.sleep(pause)  # the rest of a burst wakes meanwhile: one NOTIFY for all of it
     finally:
         for waiting in waits.values():
             waiting.cancel()

@@ -52,3 +52,36 @@ def test_an_unknown_role_is_refused_before_anything_starts(monkeypatch: pytest.M
     with pytest.raises(SystemExit) as exited:
         cli.main(["run", "--role", "everything"])
     assert exited.value.code == 2
+
+
+async def test_the_relay_passes_a_wake_up_on_at_once_and_a_burst_in_one_notify_more(db: Any, database_url: str) -> None:
+    """The web process's relay (`bot.wakeups.relay`): a lone event reaches the workers without waiting for the
+    relay's timer, and a burst that comes while it rests costs one NOTIFY after the rest, not one per event."""
+    from types import SimpleNamespace
+
+    from bot.wakeups import relay
+
+    loop = asyncio.get_running_loop()
+    listener = await asyncpg.connect(database_url)
+    heard: asyncio.Queue[float] = asyncio.Queue()
+    await listener.add_listener("gospablik_events", lambda *args: heard.put_nowait(loop.time()))
+    ready = SimpleNamespace(db=db, events_ready=asyncio.Event(), actions_ready=asyncio.Event(),
+                            cards_ready=asyncio.Event(), publications_ready=asyncio.Event())
+    pause = 3.0
+    relaying = asyncio.create_task(relay(ready, pause=pause))  # type: ignore[arg-type]
+    try:
+        began = loop.time()
+        ready.events_ready.set()
+        first = await asyncio.wait_for(heard.get(), PATIENCE)
+        assert first - began < pause, "the first wake-up is passed on at once, not after the relay's pause"
+        for _ in range(50):  # a burst while the relay rests
+            ready.events_ready.set()
+            await asyncio.sleep(0.002)
+        second = await asyncio.wait_for(heard.get(), PATIENCE)
+        assert second - first > pause - 0.5, "the burst waits for the end of the rest"
+        await asyncio.sleep(0.5)
+        assert heard.empty(), "and the whole burst went in that one NOTIFY"
+    finally:
+        relaying.cancel()
+        await asyncio.gather(relaying, return_exceptions=True)
+        await listener.close()
