@@ -14,6 +14,8 @@
 4. Card latency from the event's receipt to the work chat: under the chat's limit, and the worst wait at a
    steady 2 events/s with the default 20 messages a minute (cards and digests).
 5. Memory: the RSS of the web and the worker process idle, and after 100,000 events once the backlog has drained.
+6. A spam wave: 30,000 copies of one text from as many accounts; the rate its first and its last copies were
+   processed at (each copy is judged against the copies before it).
 
 The large-history comparison is `python -m bench.bench_history` (it builds a 1,000,000-row fixture).
 Run: python -m bench.bench_ingest [--seconds 10] [--rounds 2] [--sustain 60] [--quick]
@@ -206,6 +208,47 @@ async def card_latency(pg: str, options: argparse.Namespace) -> None:
             await drop_database(pg, database)
 
 
+WAVE_RATE = """
+SELECT count(*) / nullif(extract(epoch FROM max(processed_at) - min(processed_at)), 0) AS rate
+FROM (SELECT processed_at, row_number() OVER (ORDER BY id) AS copy FROM events WHERE event_id LIKE $1 || '%') AS e
+WHERE copy BETWEEN $2 AND $3
+"""
+
+
+async def spam_wave(pg: str, options: argparse.Namespace) -> None:
+    """Copies of one text from as many accounts, stored while the worker is paused, then drained: the rate at which
+    the first copies were processed against the last ones', each judged against every copy before it."""
+    copies, part = options.wave, options.wave // 6
+    database = await fresh_database(pg)
+    try:
+        async with server("gospablik", database) as s:
+            conn = await asyncpg.connect(database)
+            try:
+                await settle(conn)
+                os.kill(s.pids["worker"], signal.SIGSTOP)
+                try:
+                    sent = await load.open_loop(s.url, rate=2000, seconds=copies / 2000, secret=SECRET, tag="wave",
+                                                connections=32, wave=True)
+                finally:
+                    os.kill(s.pids["worker"], signal.SIGCONT)
+                began = time.perf_counter()
+                while await backlog(conn):
+                    await asyncio.sleep(0.2)
+                took = time.perf_counter() - began
+                first = float(await conn.fetchval(WAVE_RATE, "wave", 1, part) or 0)
+                last = float(await conn.fetchval(WAVE_RATE, "wave", copies - part + 1, copies) or 0)
+                states = await conn.fetch("SELECT status, count(*) AS n FROM items GROUP BY status ORDER BY n DESC")
+            finally:
+                await conn.close()
+    finally:
+        await drop_database(pg, database)
+    print(f"\n6. A spam wave: {int(sent['requests']):,} copies of one text from as many accounts, stored with the "
+          f"worker paused, drained in {took:.1f} s")
+    print(f"processed: copies 1–{part:,} at {first:,.0f}/s, copies {copies - part + 1:,}–{copies:,} at {last:,.0f}/s"
+          f" = {last / first if first else float('nan'):.2f}× (target: not slower as the wave grows); the items: "
+          + ", ".join(f"{r['status']} {r['n']:,}" for r in states))
+
+
 async def main(options: argparse.Namespace) -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gospablik-bench-") as folder:
@@ -217,6 +260,7 @@ async def main(options: argparse.Namespace) -> None:
             results = await closed_loop(pg, options.seconds, options.rounds)
             print_closed(results, options.seconds, options.rounds)
             await pipeline(pg, options)
+            await spam_wave(pg, options)
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s; the large-history comparison: "
           "python -m bench.bench_history)")
 
@@ -230,9 +274,10 @@ if __name__ == "__main__":
     parser.add_argument("--memory-events", type=int, default=100_000)
     parser.add_argument("--card-seconds", type=float, default=10)
     parser.add_argument("--steady", type=float, default=60, help="seconds of the steady 2 events/s")
+    parser.add_argument("--wave", type=int, default=30_000, help="copies in the spam wave")
     parser.add_argument("--quick", action="store_true", help="short runs: a smoke test of the benchmark itself")
     options = parser.parse_args()
     if options.quick:
         options.seconds, options.rounds, options.open_seconds, options.sustain = 3, 1, 3, 10
-        options.memory_events, options.card_seconds, options.steady = 20_000, 4, 15
+        options.memory_events, options.card_seconds, options.steady, options.wave = 20_000, 4, 15, 6_000
     asyncio.run(main(options))

@@ -41,13 +41,19 @@ def comment_base(tag: str) -> int:
     return zlib.crc32(tag.encode()) % 100_000 * 1_000_000
 
 
-def event_body(tag: str, number: int, secret: str) -> bytes:
-    """One distinct event: its id and comment id come from `tag` and `number`."""
+WAVE = "Выиграй айфон прямо сейчас! Переходи по ссылке в профиле и забирай приз, осталось 3 штуки"
+
+
+def event_body(tag: str, number: int, secret: str, *, wave: bool = False) -> bytes:
+    """One distinct event: its id and comment id come from `tag` and `number`. `wave`: a spam wave's copy, the
+    same text from an account of its own, instead of one of a few authors' distinct comments."""
+    text, author = (WAVE, 61_000_000 + number) if wave else (TEXTS[number % len(TEXTS)] + f" #{tag}-{number}",
+                                                             51234567 + number % 50)
     return json.dumps({
         "type": "wall_reply_new", "event_id": f"{tag}{number:032x}"[:40], "v": "5.199", "group_id": GROUP_ID,
         "secret": secret,
-        "object": {"id": comment_base(tag) + number + 1, "from_id": 51234567 + number % 50, "date": 1767600000,
-                   "text": TEXTS[number % len(TEXTS)] + f" #{tag}-{number}", "post_id": 1, "owner_id": -GROUP_ID,
+        "object": {"id": comment_base(tag) + number + 1, "from_id": author, "date": 1767600000,
+                   "text": text, "post_id": 1, "owner_id": -GROUP_ID,
                    "post_owner_id": -GROUP_ID, "attachments": []}}, ensure_ascii=False).encode()
 
 
@@ -145,9 +151,9 @@ class Connection:
 
 
 async def _open_loop(url: str, rate: float, seconds: float, secret: str, tag: str, connections: int,
-                     timeout: float) -> dict[str, float]:
+                     timeout: float, wave: bool = False) -> dict[str, float]:
     total = int(rate * seconds)
-    bodies = [event_body(tag, n, secret) for n in range(total)]
+    bodies = [event_body(tag, n, secret, wave=wave) for n in range(total)]
     due: asyncio.Queue[int] = asyncio.Queue()
     latencies: list[float] = []
     errors = 0
@@ -232,10 +238,11 @@ async def closed(url: str, *, connections: int, seconds: float, secret: str, tag
 
 
 async def open_loop(url: str, *, rate: float, seconds: float, secret: str, tag: str,
-                    connections: int = 256) -> dict[str, float]:
-    """The open-loop run in its own process; returns requests, seconds, p50_ms, p99_ms, max_ms, errors."""
+                    connections: int = 256, wave: bool = False) -> dict[str, float]:
+    """The open-loop run in its own process; returns requests, seconds, p50_ms, p99_ms, max_ms, errors.
+    `wave`: every event a copy of one spam text from an account of its own."""
     return await _in_process("open", url, "--rate", str(rate), "--seconds", str(seconds), "--secret", secret,
-                             "--tag", tag, "--connections", str(connections))
+                             "--tag", tag, "--connections", str(connections), *(["--wave"] if wave else []))
 
 
 if __name__ == "__main__":
@@ -248,9 +255,11 @@ if __name__ == "__main__":
     parser.add_argument("--secret", required=True)
     parser.add_argument("--tag", default="b")
     parser.add_argument("--timeout", type=float, default=10)
+    parser.add_argument("--wave", action="store_true", help="open loop: copies of one spam text")
     a = parser.parse_args()
     if a.mode == "open":
-        found = asyncio.run(_open_loop(a.url, a.rate, a.seconds, a.secret, a.tag, a.connections, a.timeout))
+        found = asyncio.run(_open_loop(a.url, a.rate, a.seconds, a.secret, a.tag, a.connections, a.timeout,
+                                       a.wave))
     else:
         found = asyncio.run(_closed_loop(a.url, a.connections, a.seconds, a.secret, a.tag))
     print(json.dumps(found))
