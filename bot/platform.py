@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from bot.domain import Item, KindSpec, NetworkEvent
 from bot.security.rotation import NO_ROTATION, SecretRotation
 
 if TYPE_CHECKING:
     from bot.config import Account
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class PlatformError(Exception):
@@ -165,6 +168,24 @@ def with_names(found: list[Manager], names: Mapping[int, str]) -> list[Manager]:
 
 def numeric_ids(found: list[Manager]) -> list[int]:
     return [int(m.user_id) for m in found if m.user_id.isdigit()]
+
+
+NAMES_REMEMBERED = 20_000  # people's names a platform keeps, per process (a few MB)
+
+
+class Recent(dict[K, V]):
+    """A dict of at most `size` keys, the first added the first to go: a platform's memory of names or posts,
+    which a spam wave from tens of thousands of new accounts must not grow without end."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: K, value: V) -> None:
+        if key not in self:
+            while len(self) >= max(self.size, 1):
+                del self[next(iter(self))]
+        super().__setitem__(key, value)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,13 @@ class VkHarness:
     def calls(self) -> list[dict]:
         return self.vk.calls
 
+    names_method = "users.get"
+
+    def add_person(self, number: int, first_name: str, last_name: str) -> int:
+        """Someone the emulated network knows by name; their numeric id."""
+        self.vk.add_user(self.CITIZEN + 1000 + number, first_name, last_name)
+        return self.CITIZEN + 1000 + number
+
     def fail_next(self, method: str, code: int) -> None:
         self.vk.fail_next(method, code)
 
@@ -202,6 +209,13 @@ class OkHarness:
 
     def calls(self) -> list[dict]:
         return self.ok.calls
+
+    names_method = "users.getInfo"
+
+    def add_person(self, number: int, first_name: str, last_name: str) -> int:
+        """Someone the emulated network knows by name; their numeric id."""
+        self.ok.add_user(str(int(self.CITIZEN) + 1000 + number), first_name, last_name)
+        return int(self.CITIZEN) + 1000 + number
 
     def fail_next(self, method: str, code: int) -> None:
         self.ok.fail_next(method, code)

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from bot.domain import Capability, Item, ItemSeen
-from bot.platform import InboundCall, PlatformError, Store
+from bot.platform import InboundCall, PlatformError, Recent, Store
 from tests.platform_harness import HARNESSES, Expected
 
 
@@ -138,3 +138,30 @@ async def test_the_same_delivery_gets_the_same_event_id(harness: Any) -> None:
             return
         steps.append([e.event_id for step in [s async for s in poll] for e in step.events])
     assert steps[0] == steps[1] and steps[0], "polling from the same cursor finds the same events, by the same ids"
+
+
+async def test_a_name_is_asked_once_and_the_memory_of_names_is_bounded(harness: Any) -> None:
+    """The network is asked for a name once; but a spam wave from tens of thousands of new accounts must not grow
+    the process without end, so only the most recent names are kept, and one pushed out is asked for again."""
+    platform, account_id = harness.platform, harness.account.id
+    platform._names.size = 2  # instead of tens of thousands
+
+    def asked() -> int:
+        return sum(1 for c in harness.calls() if c["method"] == harness.names_method)
+
+    people = [harness.add_person(n, "Анна", f"Сидорова-{n}") for n in range(3)]
+    assert await platform.names(account_id, people) == {p: f"Анна Сидорова-{n}" for n, p in enumerate(people)}
+    before = asked()
+    assert await platform.names(account_id, people[1:]) == {people[1]: "Анна Сидорова-1", people[2]: "Анна Сидорова-2"}
+    assert asked() == before, "the two most recent names are remembered"
+    assert await platform.names(account_id, people[:1]) == {people[0]: "Анна Сидорова-0"}
+    assert asked() == before + 1, "the first, pushed out by the later ones, is asked for again"
+    assert len(platform._names) == 2
+
+
+def test_recent_keeps_the_last_added_keys() -> None:
+    recent: Recent[str, int] = Recent(2)
+    recent["a"], recent["b"] = 1, 2
+    recent["a"] = 3  # a new value for a key held keeps its place
+    recent["c"] = 4
+    assert recent == {"b": 2, "c": 4}

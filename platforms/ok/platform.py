@@ -14,6 +14,7 @@ from typing import Any
 from bot.config import Account
 from bot.domain import Item, KindSpec, NetworkEvent
 from bot.platform import (
+    NAMES_REMEMBERED,
     NO_ROTATION,
     Credential,
     InboundCall,
@@ -23,6 +24,7 @@ from bot.platform import (
     PollStep,
     Post,
     Published,
+    Recent,
     Respond,
     SecretRotation,
     numeric_ids,
@@ -53,7 +55,7 @@ class OkPlatform:
                                application_secret=settings.application_secret,
                                requests_per_second=settings.requests_per_second, timeout=timeout)
         self.poll_interval: float | None = settings.poll_interval
-        self._names: dict[int, str] = {}
+        self._names: Recent[int, str] = Recent(NAMES_REMEMBERED)
 
     def kind(self, kind: str) -> KindSpec:
         return KINDS[kind]
@@ -191,6 +193,7 @@ class OkPlatform:
         """OK's events carry names; this fills the rare gap with users.getInfo (a failure costs only names)."""
         ids = list(user_ids)
         wanted = sorted({u for u in ids if u not in self._names})
+        found: dict[int, str] = {}  # this call's answer, whatever the memory of names has room for
         if wanted:
             try:
                 users = await self.client.rest(self._group(account_id).access_token, "users.getInfo", {
@@ -201,8 +204,8 @@ class OkPlatform:
             for user in users or []:
                 if isinstance(user, dict) and str(user.get("uid", "")).isdigit():
                     name = user.get("name") or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
-                    self._names[int(user["uid"])] = name or f"id{user['uid']}"
-        return {u: self._names[u] for u in ids if u in self._names}
+                    found[int(user["uid"])] = self._names[int(user["uid"])] = name or f"id{user['uid']}"
+        return {u: known for u in ids if (known := found.get(u) or self._names.get(u))}
 
     async def close(self) -> None:
         await self.client.close()

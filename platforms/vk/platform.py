@@ -10,6 +10,7 @@ from typing import Any
 from bot.config import Account
 from bot.domain import Capability, Item, KindSpec, NetworkEvent
 from bot.platform import (
+    NAMES_REMEMBERED,
     NO_ROTATION,
     Credential,
     InboundCall,
@@ -18,6 +19,7 @@ from bot.platform import (
     PlatformError,
     Post,
     Published,
+    Recent,
     Respond,
     SecretRotation,
     numeric_ids,
@@ -55,8 +57,8 @@ class VkPlatform:
         self.api = VkApi(((a.id, a.settings) for a in accounts), api_url=settings.api_url,
                          api_version=settings.api_version, timeout=timeout, **({"rates": rates} if rates else {}))
         self.settings = settings
-        self._names: dict[int, str] = {}
-        self._posts: dict[tuple[int, str], str] = {}  # (community, post id) -> text, oldest first
+        self._names: Recent[int, str] = Recent(NAMES_REMEMBERED)
+        self._posts: Recent[tuple[int, str], str] = Recent(POSTS_CACHED)  # (community, post id) -> text
 
     # --- what VK's items are
     def kind(self, kind: str) -> KindSpec:
@@ -189,6 +191,7 @@ class VkPlatform:
         """Names of people (positive ids), cached; a failure only costs the card its names."""
         ids = list(user_ids)
         wanted = sorted({u for u in ids if u > 0 and u not in self._names})
+        found: dict[int, str] = {}  # this call's answer, whatever the memory of names has room for
         if wanted:
             try:
                 users = await self.api.call(account_id, "group", "users.get",
@@ -200,8 +203,8 @@ class VkPlatform:
                 if isinstance(user, dict) and "id" in user:
                     gone = DEACTIVATED.get(str(user.get("deactivated") or ""))
                     name = gone or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
-                    self._names[int(user["id"])] = name or f"id{user['id']}"
-        return {u: self._names[u] for u in ids if u in self._names}
+                    found[int(user["id"])] = self._names[int(user["id"])] = name or f"id{user['id']}"
+        return {u: known for u in ids if (known := found.get(u) or self._names.get(u))}
 
     async def post_texts(self, account_id: int, post_ids: Iterable[str]) -> dict[str, str]:
         """wall.getById with the admin's user token (a community token gets error 27 there)."""
@@ -217,8 +220,6 @@ class VkPlatform:
             found = answer.get("items") if isinstance(answer, dict) else answer
             for post in found if isinstance(found, list) else []:
                 if isinstance(post, dict) and isinstance(post.get("text"), str) and "id" in post:
-                    if len(self._posts) >= POSTS_CACHED:
-                        self._posts.pop(next(iter(self._posts)))
                     self._posts[(account_id, str(post["id"]))] = post["text"]
         return {p: self._posts[(account_id, p)] for p in ids if (account_id, p) in self._posts}
 
