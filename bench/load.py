@@ -50,8 +50,8 @@ def event_body(tag: str, number: int, secret: str, *, wave: bool = False) -> byt
     text, author = (WAVE, 61_000_000 + number) if wave else (TEXTS[number % len(TEXTS)] + f" #{tag}-{number}",
                                                              51234567 + number % 50)
     return json.dumps({
-        "type": "wall_reply_new", "event_id": f"{tag}{number:032x}"[:40], "v": "5.199", "group_id": GROUP_ID,
-        "secret": secret,
+        "type": "wall_reply_new", "event_id": f"{tag}{number:0{max(40 - len(tag), 8)}x}",  # never cut short
+        "v": "5.199", "group_id": GROUP_ID, "secret": secret,
         "object": {"id": comment_base(tag) + number + 1, "from_id": author, "date": 1767600000,
                    "text": text, "post_id": 1, "owner_id": -GROUP_ID,
                    "post_owner_id": -GROUP_ID, "attachments": []}}, ensure_ascii=False).encode()

@@ -157,6 +157,10 @@ async def test_a_name_is_asked_once_and_the_memory_of_names_is_bounded(harness: 
     assert await platform.names(account_id, people[:1]) == {people[0]: "Анна Сидорова-0"}
     assert asked() == before + 1, "the first, pushed out by the later ones, is asked for again"
     assert len(platform._names) == 2
+    more = [harness.add_person(n, "Анна", f"Сидорова-{n}") for n in (3, 4)]
+    everyone = people[:1] + people[2:] + more  # two remembered names and two to fetch, which push them out
+    assert await platform.names(account_id, everyone) == {
+        p: f"Анна Сидорова-{n}" for n, p in zip((0, 2, 3, 4), everyone, strict=True)}, "a call answers them all"
 
 
 def test_recent_keeps_the_last_added_keys() -> None:

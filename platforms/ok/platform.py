@@ -193,7 +193,8 @@ class OkPlatform:
         """OK's events carry names; this fills the rare gap with users.getInfo (a failure costs only names)."""
         ids = list(user_ids)
         wanted = sorted({u for u in ids if u not in self._names})
-        found: dict[int, str] = {}  # this call's answer, whatever the memory of names has room for
+        # This call's answer: what is remembered now and what is fetched, whatever the memory keeps afterwards.
+        found = {u: self._names[u] for u in ids if u in self._names}
         if wanted:
             try:
                 users = await self.client.rest(self._group(account_id).access_token, "users.getInfo", {
@@ -205,7 +206,7 @@ class OkPlatform:
                 if isinstance(user, dict) and str(user.get("uid", "")).isdigit():
                     name = user.get("name") or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
                     found[int(user["uid"])] = self._names[int(user["uid"])] = name or f"id{user['uid']}"
-        return {u: known for u in ids if (known := found.get(u) or self._names.get(u))}
+        return {u: found[u] for u in ids if u in found}
 
     async def close(self) -> None:
         await self.client.close()

@@ -191,7 +191,8 @@ class VkPlatform:
         """Names of people (positive ids), cached; a failure only costs the card its names."""
         ids = list(user_ids)
         wanted = sorted({u for u in ids if u > 0 and u not in self._names})
-        found: dict[int, str] = {}  # this call's answer, whatever the memory of names has room for
+        # This call's answer: what is remembered now and what is fetched, whatever the memory keeps afterwards.
+        found = {u: self._names[u] for u in ids if u in self._names}
         if wanted:
             try:
                 users = await self.api.call(account_id, "group", "users.get",
@@ -204,7 +205,7 @@ class VkPlatform:
                     gone = DEACTIVATED.get(str(user.get("deactivated") or ""))
                     name = gone or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
                     found[int(user["id"])] = self._names[int(user["id"])] = name or f"id{user['id']}"
-        return {u: known for u in ids if (known := found.get(u) or self._names.get(u))}
+        return {u: found[u] for u in ids if u in found}
 
     async def post_texts(self, account_id: int, post_ids: Iterable[str]) -> dict[str, str]:
         """wall.getById with the admin's user token (a community token gets error 27 there)."""
