@@ -21,6 +21,7 @@ from bench.harness import (
     SECRET,
     card_waits,
     checkpoint,
+    drained,
     drop_database,
     fresh_database,
     postgres,
@@ -92,10 +93,7 @@ async def measure(pg: str, database: str, seconds: float, label: str, card_secon
         found["rate"], found["p99"] = result.rate, result.p99_ms
         conn = await asyncpg.connect(database)
         try:
-            began = time.perf_counter()
-            while await conn.fetchval("SELECT count(*) FROM events WHERE status = 'new'"):
-                await asyncio.sleep(0.1)
-            found["drain"] = time.perf_counter() - began
+            found["drain"] = await drained(conn, every=0.1)
         finally:
             await conn.close()
     return found

@@ -38,11 +38,12 @@ import asyncpg
 from bench import load
 from bench.harness import (
     SECRET,
-    backlog,
     card_waits,
     checkpoint,
+    drained,
     drop_database,
     fresh_database,
+    fresh_deployment,
     postgres,
     process_cpu_seconds,
     quiet_disk,
@@ -126,51 +127,42 @@ def print_closed(results: dict[tuple[str, int], list[load.Result]], seconds: flo
 
 
 async def pipeline(pg: str, options: argparse.Namespace) -> None:
-    database = await fresh_database(pg)
-    try:
-        async with server("gospablik", database) as s:
-            conn = await asyncpg.connect(database)
-            try:
-                await quiet_disk(conn)
-                await asyncio.sleep(3)
-                idle_rss = {part: s.rss_mb(part) for part in s.pids}
-                print(f"\n2. Open loop (offered rate, {options.open_seconds:.0f} s each; latency from when each "
-                      "request was due)")
-                print(f"{'offered/s':>10}{'achieved/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}"
-                      f"{'errors':>8}   (target p99 ≤ 50 ms)")
-                for rate in (1000, 2000):
-                    found = await load.open_loop(s.url, rate=rate, seconds=options.open_seconds, secret=SECRET,
-                                                 tag=f"o{rate}")
-                    print(f"{rate:>10,}{found['requests'] / found['seconds']:>12,.0f}{found['p50_ms']:>10.1f}"
-                          f"{found['p99_ms']:>10.1f}{found['max_ms']:>10.0f}{int(found['errors']):>8}")
-                    while await backlog(conn):
-                        await asyncio.sleep(0.2)
+    async with fresh_deployment(pg) as (s, conn):
+        await quiet_disk(conn)
+        await asyncio.sleep(3)
+        idle_rss = {part: s.rss_mb(part) for part in s.pids}
+        print(f"\n2. Open loop (offered rate, {options.open_seconds:.0f} s each; latency from when each "
+              "request was due)")
+        print(f"{'offered/s':>10}{'achieved/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}"
+              f"{'errors':>8}   (target p99 ≤ 50 ms)")
+        for rate in (1000, 2000):
+            found = await load.open_loop(s.url, rate=rate, seconds=options.open_seconds, secret=SECRET,
+                                         tag=f"o{rate}")
+            print(f"{rate:>10,}{found['requests'] / found['seconds']:>12,.0f}{found['p50_ms']:>10.1f}"
+                  f"{found['p99_ms']:>10.1f}{found['max_ms']:>10.0f}{int(found['errors']):>8}")
+            await drained(conn)
 
-                print(f"\n3. Sustained 1,000 events/s for {options.sustain:.0f} s")
-                run = asyncio.ensure_future(load.open_loop(s.url, rate=1000, seconds=options.sustain, secret=SECRET,
-                                                           tag="s"))
-                peak, drain = await watch_backlog(conn, run)
-                found = run.result()
-                print(f"acknowledged p50 {found['p50_ms']:.1f} ms, p99 {found['p99_ms']:.1f} ms, errors "
-                      f"{int(found['errors'])}; backlog of unprocessed events: max {peak:,}; drained "
-                      f"{drain:.1f} s after the load stopped (target ≤ 5 s)")
+        print(f"\n3. Sustained 1,000 events/s for {options.sustain:.0f} s")
+        run = asyncio.ensure_future(load.open_loop(s.url, rate=1000, seconds=options.sustain, secret=SECRET,
+                                                   tag="s"))
+        peak, drain = await watch_backlog(conn, run)
+        found = run.result()
+        print(f"acknowledged p50 {found['p50_ms']:.1f} ms, p99 {found['p99_ms']:.1f} ms, errors "
+              f"{int(found['errors'])}; backlog of unprocessed events: max {peak:,}; drained "
+              f"{drain:.1f} s after the load stopped (target ≤ 5 s)")
 
-                stored = int(await conn.fetchval("SELECT count(*) FROM events"))
-                if stored < options.memory_events:
-                    rest = options.memory_events - stored
-                    run = asyncio.ensure_future(load.open_loop(s.url, rate=2000, seconds=rest / 2000, secret=SECRET,
-                                                               tag="m"))
-                    await watch_backlog(conn, run)
-                stored = int(await conn.fetchval("SELECT count(*) FROM events"))
-                await asyncio.sleep(5)
-                after_rss = {part: s.rss_mb(part) for part in s.pids}
-                memory = f"\n5. Memory after {stored:,} events (drained, +5 s), target ≤ 1.2× idle:" + "".join(
-                    f"\n   {part}: RSS idle {idle_rss[part]:.0f} MB, after {after_rss[part]:.0f} MB = "
-                    f"{after_rss[part] / idle_rss[part]:.2f}× idle" for part in s.pids)
-            finally:
-                await conn.close()
-    finally:
-        await drop_database(pg, database)
+        stored = int(await conn.fetchval("SELECT count(*) FROM events"))
+        if stored < options.memory_events:
+            rest = options.memory_events - stored
+            run = asyncio.ensure_future(load.open_loop(s.url, rate=2000, seconds=rest / 2000, secret=SECRET,
+                                                       tag="m"))
+            await watch_backlog(conn, run)
+        stored = int(await conn.fetchval("SELECT count(*) FROM events"))
+        await asyncio.sleep(5)
+        after_rss = {part: s.rss_mb(part) for part in s.pids}
+        memory = f"\n5. Memory after {stored:,} events (drained, +5 s), target ≤ 1.2× idle:" + "".join(
+            f"\n   {part}: RSS idle {idle_rss[part]:.0f} MB, after {after_rss[part]:.0f} MB = "
+            f"{after_rss[part] / idle_rss[part]:.2f}× idle" for part in s.pids)
     await card_latency(pg, options)
     print(memory)
 
@@ -187,26 +179,17 @@ async def card_latency(pg: str, options: argparse.Namespace) -> None:
     print("\n4. Card latency, from the event's receipt to the message in the work chat (emulated Telegram)")
     for limit, rate, seconds, what in ((1200, 5.0, options.card_seconds, "under the chat's limit"),
                                        (20, 2.0, options.steady, "steady 2 events/s, 20 messages a minute")):
-        database = await fresh_database(pg)
-        try:
-            async with server("gospablik", database, messages_per_minute=limit) as s:
-                conn = await asyncpg.connect(database)
-                try:
-                    await quiet_disk(conn)
-                    await settle(conn)
-                    tag = f"c{limit}"
-                    found = await load.open_loop(s.url, rate=rate, seconds=seconds, secret=SECRET, tag=tag,
-                                                 connections=8)
-                    waits = await card_waits(conn, tag, int(found["requests"]))
-                    messages = await conn.fetchval("SELECT count(DISTINCT message_id) FROM cards")
-                finally:
-                    await conn.close()
-            target = "p95 ≤ 1 s" if limit > 20 else "worst ≤ 10 s"
-            print(f"{what} ({rate:g}/s for {seconds:.0f} s, {limit}/min): {len(waits)} of "
-                  f"{int(found['requests'])} items shown in {messages} messages; p50 {percentile(waits, 0.5):.2f} s, "
-                  f"p95 {percentile(waits, 0.95):.2f} s, worst {max(waits, default=float('nan')):.2f} s ({target})")
-        finally:
-            await drop_database(pg, database)
+        async with fresh_deployment(pg, messages_per_minute=limit) as (s, conn):
+            await quiet_disk(conn)
+            await settle(conn)
+            tag = f"c{limit}"
+            found = await load.open_loop(s.url, rate=rate, seconds=seconds, secret=SECRET, tag=tag, connections=8)
+            waits = await card_waits(conn, tag, int(found["requests"]))
+            messages = await conn.fetchval("SELECT count(DISTINCT message_id) FROM cards")
+        target = "p95 ≤ 1 s" if limit > 20 else "worst ≤ 10 s"
+        print(f"{what} ({rate:g}/s for {seconds:.0f} s, {limit}/min): {len(waits)} of "
+              f"{int(found['requests'])} items shown in {messages} messages; p50 {percentile(waits, 0.5):.2f} s, "
+              f"p95 {percentile(waits, 0.95):.2f} s, worst {max(waits, default=float('nan')):.2f} s ({target})")
 
 
 WAVE_RATE = """
@@ -219,29 +202,18 @@ async def spam_wave(pg: str, options: argparse.Namespace) -> None:
     """Copies of one text from as many accounts, stored while the worker is paused, then drained: the rate at which
     the first copies were processed against the last ones', each judged against every copy before it."""
     copies, part = options.wave, options.wave // 6
-    database = await fresh_database(pg)
-    try:
-        async with server("gospablik", database) as s:
-            conn = await asyncpg.connect(database)
-            try:
-                await settle(conn)
-                os.kill(s.pids["worker"], signal.SIGSTOP)
-                try:
-                    sent = await load.open_loop(s.url, rate=2000, seconds=copies / 2000, secret=SECRET, tag="wave",
-                                                connections=32, wave=True)
-                finally:
-                    os.kill(s.pids["worker"], signal.SIGCONT)
-                began = time.perf_counter()
-                while await backlog(conn):
-                    await asyncio.sleep(0.2)
-                took = time.perf_counter() - began
-                first = float(await conn.fetchval(WAVE_RATE % "ASC", "wave", part) or 0)
-                last = float(await conn.fetchval(WAVE_RATE % "DESC", "wave", part) or 0)
-                states = await conn.fetch("SELECT status, count(*) AS n FROM items GROUP BY status ORDER BY n DESC")
-            finally:
-                await conn.close()
-    finally:
-        await drop_database(pg, database)
+    async with fresh_deployment(pg) as (s, conn):
+        await settle(conn)
+        os.kill(s.pids["worker"], signal.SIGSTOP)
+        try:
+            sent = await load.open_loop(s.url, rate=2000, seconds=copies / 2000, secret=SECRET, tag="wave",
+                                        connections=32, wave=True)
+        finally:
+            os.kill(s.pids["worker"], signal.SIGCONT)
+        took = await drained(conn)
+        first = float(await conn.fetchval(WAVE_RATE % "ASC", "wave", part) or 0)
+        last = float(await conn.fetchval(WAVE_RATE % "DESC", "wave", part) or 0)
+        states = await conn.fetch("SELECT status, count(*) AS n FROM items GROUP BY status ORDER BY n DESC")
     print(f"\n6. A spam wave: {int(sent['requests']):,} copies of one text from as many accounts, stored with the "
           f"worker paused, drained in {took:.1f} s")
     print(f"processed: the first {part:,} copies at {first:,.0f}/s, the last {part:,} at {last:,.0f}/s"

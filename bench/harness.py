@@ -148,6 +148,22 @@ async def server(mode: str, database_url: str = "", *, messages_per_minute: int 
 
 
 @asynccontextmanager
+async def fresh_deployment(pg: str, *,
+                           messages_per_minute: int = 20) -> AsyncIterator[tuple[Server, asyncpg.Connection]]:
+    """gospablik's `deployment` on a database of its own, with a connection to it; the database is dropped after."""
+    database = await fresh_database(pg)
+    try:
+        async with server("gospablik", database, messages_per_minute=messages_per_minute) as s:
+            conn = await asyncpg.connect(database)
+            try:
+                yield s, conn
+            finally:
+                await conn.close()
+    finally:
+        await drop_database(pg, database)
+
+
+@asynccontextmanager
 async def deployment(database_url: str, *, messages_per_minute: int = 20) -> AsyncIterator[Server]:
     """gospablik as a deployment that expects floods runs it: `gospablik run --role web` takes the webhooks,
     `gospablik run --role worker` judges, draws the cards and acts; the emulated VK and Telegram are a process of
@@ -190,10 +206,15 @@ async def watch_backlog(conn: asyncpg.Connection, until: asyncio.Future[object],
     while not until.done():
         peak = max(peak, await backlog(conn))
         await asyncio.sleep(every)
-    ended = time.perf_counter()
+    return peak, await drained(conn, every=0.05)
+
+
+async def drained(conn: asyncpg.Connection, *, every: float = 0.2) -> float:
+    """Waits until every stored event is processed; the seconds that took."""
+    began = time.perf_counter()
     while await backlog(conn):
-        await asyncio.sleep(0.05)
-    return peak, time.perf_counter() - ended
+        await asyncio.sleep(every)
+    return time.perf_counter() - began
 
 
 CARD_WAITS = """
