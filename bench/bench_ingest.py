@@ -1,14 +1,16 @@
 """Ingest benchmark (issue 13): prints, never asserts.
 
 1. Closed loop, 32 and 64 connections, distinct valid VK events (wrk if installed, else a Python client): a bare
-   aiohttp app answering "ok", the same app with one INSERT + COMMIT per request, and gospablik (the event
-   committed before "ok"; group commit) — req/s, p50/p99 and the ratios. gospablik runs as a deployment that
-   expects floods runs it: `gospablik run --role web`, `gospablik run --role worker`, and the emulated VK and
-   Telegram, each a process of its own. It is measured twice: with the worker draining behind the webhooks on
-   the same two cores, and with the worker paused (SIGSTOP), as when it runs on another machine; each of the
-   four starts on a fresh database after a checkpoint, as the baselines do. The rounds alternate the servers
-   and the table gives the median with the spread, and the CPU the answering process
-   (gospablik's web process) spent per request: the ratios follow from it where that process is saturated.
+   aiohttp app answering "ok"; the same app with one INSERT + COMMIT per request, as usually written
+   (`pool.execute`, which also sends asyncpg's reset query) and with a pool that skips the reset (one round trip
+   a request); the least group commit one Python process can do (`bench/serve.py`: the floor for gospablik's web
+   process); and gospablik (the event committed before "ok"; group commit) — req/s, p50/p99 and the ratios.
+   gospablik runs as a deployment that expects floods runs it: `gospablik run --role web`, `gospablik run --role
+   worker`, and the emulated VK and Telegram, each a process of its own. It is measured twice: with the worker
+   draining behind the webhooks on the same two cores, and with the worker paused (SIGSTOP), as when it runs on
+   another machine; each configuration starts on a fresh database after a checkpoint, as the baselines do. The
+   rounds alternate the servers and the table gives the median with the spread, and the CPU the answering
+   process (gospablik's web process) spent per request: the ratios follow from it where that process is saturated.
 2. Open loop (requests leave at a fixed rate, latency counted from when each was due): 1,000 and 2,000 events/s.
 3. Sustained 1,000 events/s: the largest backlog of unprocessed events, and the time it takes to drain after.
 4. Card latency from the event's receipt to the work chat: under the chat's limit, and the worst wait at a
@@ -18,7 +20,7 @@
    processed at (each copy is judged against the copies before it).
 
 The large-history comparison is `python -m bench.bench_history` (it builds a 1,000,000-row fixture).
-Run: python -m bench.bench_ingest [--seconds 10] [--rounds 2] [--sustain 60] [--quick]
+Run: python -m bench.bench_ingest [--seconds 10] [--rounds 2] [--sustain 60] [--quick] [--closed-only]
 """
 
 from __future__ import annotations
@@ -53,10 +55,13 @@ from bench.harness import (
 from bench.load import percentile
 
 CONNECTIONS = (32, 64)
-SERVERS = (("ok", "bare aiohttp, answers ok"), ("commit", "bare aiohttp + INSERT + COMMIT"),
-           ("gospablik", "gospablik, worker draining behind"), ("gospablik-web", "gospablik, worker elsewhere"))
-RUNS = ("ok", "commit", "gospablik-web", "gospablik")  # each from a fresh database, in this order every round
-TAGS = {"ok": "o", "commit": "c", "gospablik-web": "e", "gospablik": "g"}  # in event ids: runs never share one
+BASELINES = (("ok", "bare aiohttp, answers ok"), ("commit", "bare aiohttp + INSERT + COMMIT"),
+             ("commit-lean", "the same, pool without reset"), ("group", "least group commit (floor)"))
+OURS = (("gospablik", "gospablik, worker draining behind"), ("gospablik-web", "gospablik, worker elsewhere"))
+SERVERS = BASELINES + OURS
+RUNS = ("ok", "commit", "commit-lean", "group", "gospablik-web", "gospablik")  # each fresh, this order every round
+TAGS = {"ok": "o", "commit": "c", "commit-lean": "l", "group": "f", "gospablik-web": "e",
+        "gospablik": "g"}  # in event ids: runs never share one
 
 
 def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
@@ -115,15 +120,17 @@ def print_closed(results: dict[tuple[str, int], list[load.Result]], seconds: flo
             print(f"{title:<38}{connections:>6}{spread([r.rate for r in runs]):>26}"
                   f"{spread([r.p50_ms for r in runs], '{:.1f}'):>20}{spread([r.p99_ms for r in runs], '{:.1f}'):>22}"
                   f"{sum(r.errors for r in runs):>8}{spread([r.cpu_us for r in runs]):>22}")
-    for mode, title in SERVERS[2:]:
+    for mode, title in OURS:
         for connections in CONNECTIONS:
             ours = [r.rate for r in results[(mode, connections)]]
-            bare = [r.rate for r in results[("ok", connections)]]
-            commit = [r.rate for r in results[("commit", connections)]]
-            ratio_ok = [o / b for o, b in zip(ours, bare, strict=True)]
-            ratio_commit = [o / c for o, c in zip(ours, commit, strict=True)]
-            print(f"ratios, {title}, {connections} connections: / bare ok = {spread(ratio_ok, '{:.2f}')} "
-                  f"(target ≥ 0.5); / bare + commit = {spread(ratio_commit, '{:.2f}')} (target ≥ 2)")
+
+            def ratio(baseline: str, ours: list[float] = ours, connections: int = connections) -> str:
+                theirs = [r.rate for r in results[(baseline, connections)]]
+                return spread([o / t for o, t in zip(ours, theirs, strict=True)], "{:.2f}")
+
+            print(f"ratios, {title}, {connections} connections: / bare ok = {ratio('ok')} (target ≥ 0.5); "
+                  f"/ bare + commit = {ratio('commit')}, without reset = {ratio('commit-lean')} (target ≥ 2); "
+                  f"/ least group commit = {ratio('group')}")
 
 
 async def pipeline(pg: str, options: argparse.Namespace) -> None:
@@ -231,8 +238,9 @@ async def main(options: argparse.Namespace) -> None:
                   "printed, never asserted")
             results = await closed_loop(pg, options.seconds, options.rounds)
             print_closed(results, options.seconds, options.rounds)
-            await pipeline(pg, options)
-            await spam_wave(pg, options)
+            if not options.closed_only:
+                await pipeline(pg, options)
+                await spam_wave(pg, options)
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s; the large-history comparison: "
           "python -m bench.bench_history)")
 
@@ -247,6 +255,7 @@ if __name__ == "__main__":
     parser.add_argument("--card-seconds", type=float, default=10)
     parser.add_argument("--steady", type=float, default=60, help="seconds of the steady 2 events/s")
     parser.add_argument("--wave", type=int, default=30_000, help="copies in the spam wave")
+    parser.add_argument("--closed-only", action="store_true", help="the closed loop (section 1) alone")
     parser.add_argument("--quick", action="store_true", help="short runs: a smoke test of the benchmark itself")
     options = parser.parse_args()
     if options.quick:

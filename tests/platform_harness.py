@@ -94,6 +94,7 @@ class VkHarness:
         return self.vk.calls
 
     names_method = "users.get"
+    users_per_call = 1000  # user_ids one users.get may ask for
 
     def add_person(self, number: int, first_name: str, last_name: str) -> int:
         """Someone the emulated network knows by name; their numeric id."""
@@ -211,6 +212,7 @@ class OkHarness:
         return self.ok.calls
 
     names_method = "users.getInfo"
+    users_per_call = 100  # uids one users.getInfo may ask for
 
     def add_person(self, number: int, first_name: str, last_name: str) -> int:
         """Someone the emulated network knows by name; their numeric id."""

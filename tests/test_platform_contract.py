@@ -163,6 +163,17 @@ async def test_a_name_is_asked_once_and_the_memory_of_names_is_bounded(harness: 
         p: f"Анна Сидорова-{n}" for n, p in zip((0, 2, 3, 4), everyone, strict=True)}, "a call answers them all"
 
 
+async def test_a_batch_names_more_people_than_one_request_may_ask_for(harness: Any) -> None:
+    """A spam wave's batch may bring more new accounts than one users.get(Info) may name: every one is named,
+    in as few requests as the network allows."""
+    platform, account_id = harness.platform, harness.account.id
+    people = [harness.add_person(n, "Пётр", f"Волков-{n}") for n in range(harness.users_per_call + 3)]
+    before = sum(1 for c in harness.calls() if c["method"] == harness.names_method)
+    named = await platform.names(account_id, people)
+    assert named == {p: f"Пётр Волков-{n}" for n, p in enumerate(people)}
+    assert sum(1 for c in harness.calls() if c["method"] == harness.names_method) == before + 2
+
+
 def test_recent_keeps_the_last_added_keys() -> None:
     recent: Recent[str, int] = Recent(2)
     recent["a"], recent["b"] = 1, 2

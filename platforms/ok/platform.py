@@ -40,6 +40,7 @@ from platforms.ok.webhook import check_path, read_webhook
 
 log = logging.getLogger(__name__)
 NOT_FOUND = 300
+USERS_PER_CALL = 100  # users.getInfo asks for at most 100 uids at once
 
 
 class OkPlatform:
@@ -195,10 +196,11 @@ class OkPlatform:
         wanted = sorted({u for u in ids if u not in self._names})
         # This call's answer: what is remembered now and what is fetched, whatever the memory keeps afterwards.
         found = {u: self._names[u] for u in ids if u in self._names}
-        if wanted:
+        for start in range(0, len(wanted), USERS_PER_CALL):
+            chunk = wanted[start:start + USERS_PER_CALL]
             try:
                 users = await self.client.rest(self._group(account_id).access_token, "users.getInfo", {
-                    "uids": ",".join(map(str, wanted[:100])), "fields": "name,first_name,last_name"})
+                    "uids": ",".join(map(str, chunk)), "fields": "name,first_name,last_name"})
             except PlatformError as exc:
                 log.warning("ok users.getInfo failed: %s", exc)
                 users = []

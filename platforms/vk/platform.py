@@ -43,6 +43,7 @@ BAN_COMMENT = "Нарушение правил сообщества"
 # users.get names a deactivated page "DELETED" (or keeps a banned user's name): the card says what it is.
 DEACTIVATED = {"deleted": "страница удалена", "banned": "страница заблокирована VK"}
 POSTS_CACHED = 2000  # posts whose words a card may quote, kept per process
+USERS_PER_CALL = 1000  # users.get: more user_ids is error 100
 
 
 class VkPlatform:
@@ -193,10 +194,10 @@ class VkPlatform:
         wanted = sorted({u for u in ids if u > 0 and u not in self._names})
         # This call's answer: what is remembered now and what is fetched, whatever the memory keeps afterwards.
         found = {u: self._names[u] for u in ids if u in self._names}
-        if wanted:
+        for start in range(0, len(wanted), USERS_PER_CALL):  # a spam wave's batch may name more than one call may ask
+            chunk = wanted[start:start + USERS_PER_CALL]
             try:
-                users = await self.api.call(account_id, "group", "users.get",
-                                            {"user_ids": ",".join(map(str, wanted))})
+                users = await self.api.call(account_id, "group", "users.get", {"user_ids": ",".join(map(str, chunk))})
             except PlatformError as exc:
                 log.warning("vk users.get failed: %s", exc)
                 users = []
