@@ -30,7 +30,6 @@ import asyncio
 import dataclasses
 import os
 import signal
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -50,6 +49,7 @@ from bench.harness import (
     process_cpu_seconds,
     quiet_disk,
     server,
+    spread,
     watch_backlog,
 )
 from bench.load import percentile
@@ -62,12 +62,6 @@ SERVERS = BASELINES + OURS
 RUNS = ("ok", "commit", "commit-lean", "group", "gospablik-web", "gospablik")  # each fresh, this order every round
 TAGS = {"ok": "o", "commit": "c", "commit-lean": "l", "group": "f", "gospablik-web": "e",
         "gospablik": "g"}  # in event ids: runs never share one
-
-
-def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
-    if len(values) == 1:
-        return fmt.format(values[0])
-    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
 async def _measured(url: str, pid: int, connections: int, seconds: float, tag: str) -> load.Result:

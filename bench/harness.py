@@ -9,6 +9,7 @@ import contextlib
 import os
 import shutil
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -74,6 +75,20 @@ async def checkpoint(url: str) -> None:
         await conn.close()
 
 
+async def settled(url: str, *, at_most: float = 90) -> None:
+    """No autovacuum at work anywhere on the server, then a checkpoint: a run must not share the cores with the
+    housekeeping the previous run (on this database or another) left behind."""
+    conn = await asyncpg.connect(url)
+    try:
+        deadline = time.perf_counter() + at_most
+        while time.perf_counter() < deadline and await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"):
+            await asyncio.sleep(0.5)
+        await quiet_disk(conn)
+    finally:
+        await conn.close()
+
+
 async def quiet_disk(conn: asyncpg.Connection) -> None:
     """A checkpoint now, so that a phase does not pay for the writes of the one before (the closed loop leaves
     hundreds of thousands of rows' pages dirty; their checkpoint would stall the next phase's commits for a
@@ -98,6 +113,13 @@ async def drop_database(url: str, database_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(database_url).path.lstrip("/")}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
+    """Median (min–max) of alternated runs: what a table of noisy figures shows."""
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
 @dataclass
