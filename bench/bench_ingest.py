@@ -3,8 +3,8 @@
 1. Closed loop, 32 and 64 connections, distinct valid VK events (wrk if installed, else a Python client): a bare
    aiohttp app answering "ok"; the same app with one INSERT + COMMIT per request, as usually written
    (`pool.execute`, which also sends asyncpg's reset query) and with a pool that skips the reset (one round trip
-   a request); the least group commit one Python process can do (`bench/serve.py`: the floor for gospablik's web
-   process); and gospablik (the event committed before "ok"; group commit) — req/s, p50/p99 and the ratios.
+   a request); the least group commit one Python process can do (`bench/serve.py`: the best case for gospablik's
+   web process); and gospablik (the event committed before "ok"; group commit) — req/s, p50/p99 and the ratios.
    gospablik runs as a deployment that expects floods runs it: `gospablik run --role web`, `gospablik run --role
    worker`, and the emulated VK and Telegram, each a process of its own. It is measured twice: with the worker
    draining behind the webhooks on the same two cores, and with the worker paused (SIGSTOP), as when it runs on
@@ -56,7 +56,7 @@ from bench.load import percentile
 
 CONNECTIONS = (32, 64)
 BASELINES = (("ok", "bare aiohttp, answers ok"), ("commit", "bare aiohttp + INSERT + COMMIT"),
-             ("commit-lean", "the same, pool without reset"), ("group", "least group commit (floor)"))
+             ("commit-lean", "the same, pool without reset"), ("group", "least group commit (best case)"))
 OURS = (("gospablik", "gospablik, worker draining behind"), ("gospablik-web", "gospablik, worker elsewhere"))
 SERVERS = BASELINES + OURS
 RUNS = ("ok", "commit", "commit-lean", "group", "gospablik-web", "gospablik")  # each fresh, this order every round

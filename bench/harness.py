@@ -97,11 +97,16 @@ async def quiet_disk(conn: asyncpg.Connection) -> None:
         await conn.execute("CHECKPOINT")
 
 
-async def fresh_database(url: str, prefix: str = "bench") -> str:
+async def fresh_database(url: str, prefix: str = "bench", *, template: str | None = None) -> str:
+    """A new database on the server; `template`: a copy of that database (nobody may be connected to it)."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        if template is None:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        else:  # copied file by file: a 1,000,000-row history in seconds, not written again through the WAL
+            source = urlsplit(template).path.lstrip("/")
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY')
     finally:
         await conn.close()
     return with_database(url, name)

@@ -7,7 +7,7 @@ generator never shares its event loop:
 - `commit-lean`: the same with a pool that skips the reset — exactly one round trip per request, the strict
   reading of "one INSERT + COMMIT per request";
 - `group`: the least a group commit can do in one Python process (each request parked on a future, one
-  multi-row INSERT per group, no checks, no dedup answer, no metrics) — the floor gospablik's web process is
+  multi-row INSERT per group, no checks, no dedup answer, no metrics) — the best case gospablik's web process is
   measured against, not a service.
 
 gospablik itself runs as deployed (`bench.harness.deployment`). Prints `ready` on stdout once it takes requests.

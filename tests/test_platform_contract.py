@@ -174,6 +174,18 @@ async def test_a_batch_names_more_people_than_one_request_may_ask_for(harness: A
     assert sum(1 for c in harness.calls() if c["method"] == harness.names_method) == before + 2
 
 
+async def test_a_failed_name_request_asks_no_more_and_costs_only_names(harness: Any) -> None:
+    """Each request may wait out the network's timeout: after one fails the batch goes on unnamed rather than
+    spend its lease on the next chunks; a later batch asks again."""
+    platform, account_id = harness.platform, harness.account.id
+    people = [harness.add_person(n, "Ольга", f"Зайцева-{n}") for n in range(harness.users_per_call + 1)]
+    before = sum(1 for c in harness.calls() if c["method"] == harness.names_method)
+    harness.fail_next(harness.names_method, harness.transient_code)
+    assert await platform.names(account_id, people) == {}
+    assert sum(1 for c in harness.calls() if c["method"] == harness.names_method) == before + 1
+    assert await platform.names(account_id, people[:1]) == {people[0]: "Ольга Зайцева-0"}
+
+
 def test_recent_keeps_the_last_added_keys() -> None:
     recent: Recent[str, int] = Recent(2)
     recent["a"], recent["b"] = 1, 2

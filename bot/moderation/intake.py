@@ -52,9 +52,9 @@ REPEAT_WINDOW = timedelta(hours=24)
 REPEAT_SAMPLE = 200  # the most recent copies of a text looked at to count the accounts that sent it
 SYSTEM_NAME = "Автомодерация"
 # Events one batch claims when that many wait. A batch asks the network for its new authors' names in one call per
-# page, and a page's token may make some 20 calls a second: at 50 a spam wave from new accounts drained at under
-# 1,000 events/s whatever the machine; at 200, about twice that (bench_ingest's wave). A quiet inbox's batches hold
-# the one or two events waiting, so no card waits for a batch to fill.
+# page (or as few as the network's limit per call allows), and a page's token may make some 20 calls a second: at
+# 50 a spam wave from new accounts drained at under 1,000 events/s whatever the machine; at 200, about twice that
+# (bench_ingest's wave). A quiet inbox's batches hold the one or two events waiting: no card waits for a batch to fill.
 BATCH = 200
 # Batches in flight in one process. One: a batch sees every earlier batch's items, so copies of a text arriving
 # together are counted by the spam-wave check (concurrent batches would not see each other's uncommitted copies);

@@ -201,9 +201,9 @@ class OkPlatform:
             try:
                 users = await self.client.rest(self._group(account_id).access_token, "users.getInfo", {
                     "uids": ",".join(map(str, chunk)), "fields": "name,first_name,last_name"})
-            except PlatformError as exc:
+            except PlatformError as exc:  # the rest go unnamed too: a batch must not wait out a timeout per chunk
                 log.warning("ok users.getInfo failed: %s", exc)
-                users = []
+                break
             for user in users or []:
                 if isinstance(user, dict) and str(user.get("uid", "")).isdigit():
                     name = user.get("name") or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()

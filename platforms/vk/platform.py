@@ -44,6 +44,7 @@ BAN_COMMENT = "Нарушение правил сообщества"
 DEACTIVATED = {"deleted": "страница удалена", "banned": "страница заблокирована VK"}
 POSTS_CACHED = 2000  # posts whose words a card may quote, kept per process
 USERS_PER_CALL = 1000  # users.get: more user_ids is error 100
+POSTS_PER_CALL = 100  # wall.getById takes at most 100 posts
 
 
 class VkPlatform:
@@ -198,9 +199,9 @@ class VkPlatform:
             chunk = wanted[start:start + USERS_PER_CALL]
             try:
                 users = await self.api.call(account_id, "group", "users.get", {"user_ids": ",".join(map(str, chunk))})
-            except PlatformError as exc:
+            except PlatformError as exc:  # the rest go unnamed too: a batch must not wait out a timeout per chunk
                 log.warning("vk users.get failed: %s", exc)
-                users = []
+                break
             for user in users or []:
                 if isinstance(user, dict) and "id" in user:
                     gone = DEACTIVATED.get(str(user.get("deactivated") or ""))
@@ -212,13 +213,14 @@ class VkPlatform:
         """wall.getById with the admin's user token (a community token gets error 27 there)."""
         ids = [p for p in dict.fromkeys(post_ids) if p.isdigit()]
         wanted = [p for p in ids if (account_id, p) not in self._posts]
-        if wanted:
+        for start in range(0, len(wanted), POSTS_PER_CALL):
+            chunk = wanted[start:start + POSTS_PER_CALL]
             try:
                 answer = await self.api.call(account_id, "user", "wall.getById",
-                                             {"posts": ",".join(f"-{account_id}_{p}" for p in wanted[:100])})
+                                             {"posts": ",".join(f"-{account_id}_{p}" for p in chunk)})
             except PlatformError as exc:
                 log.warning("vk wall.getById failed: %s", exc)
-                answer = {}
+                break
             found = answer.get("items") if isinstance(answer, dict) else answer
             for post in found if isinstance(found, list) else []:
                 if isinstance(post, dict) and isinstance(post.get("text"), str) and "id" in post:
