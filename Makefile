@@ -31,13 +31,13 @@ lint: $(STAMP)  ## ruff, and mypy over the service's packages
 eval: $(STAMP)  ## classifier quality on the shared data sets and our own labelled set
 	$(BIN)/python -m bench.eval_classifier
 
-bench: $(STAMP)  ## speed and memory, printed, never asserted (~22 min: the ingest figures, then the 1,000,000-row history)
+bench: $(STAMP)  ## speed and memory, printed, never asserted (~25 min: the ingest figures, then the 1,000,000-row history)
 	$(BIN)/python -m bench.bench_classifier
 	$(BIN)/python -m bench.bench_ingest
 	$(BIN)/python -m bench.bench_registry
 	$(BIN)/python -m bench.bench_history
 
-bench-history: $(STAMP)  ## history does not matter: a 1,000,000-row fixture, then card latency, idle CPU, plans, ingest in rounds (~10 min)
+bench-history: $(STAMP)  ## history does not matter: a 1,000,000-row fixture, then card latency, idle CPU, plans, ingest in rounds (~13 min)
 	$(BIN)/python -m bench.bench_history $(ARGS)
 
 faults: $(STAMP)  ## the service in its own process, killed, starved and flooded; promises checked (ARGS="kill fuzz")

@@ -212,5 +212,6 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=at_least_one, default=3, help="alternated rounds of the ingest runs")
     parser.add_argument("--card-seconds", type=float, default=30,
                         help="events at 5 a second for the card latency: its p95 needs well over 20 of them")
-    parser.add_argument("--card-rounds", type=at_least_one, default=2, help="alternated rounds of the card latency")
+    parser.add_argument("--card-rounds", type=at_least_one, default=4,
+                        help="alternated rounds of the card latency: a p95 within 10 %% needs some 600 cards")
     asyncio.run(main(parser.parse_args()))
