@@ -8,7 +8,8 @@ says whether trying again can help.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 K = TypeVar("K")
 V = TypeVar("V")
+log = logging.getLogger(__name__)
 
 
 class PlatformError(Exception):
@@ -186,6 +188,26 @@ class Recent(dict[K, V]):
             while len(self) >= max(self.size, 1):
                 del self[next(iter(self))]
         super().__setitem__(key, value)
+
+
+async def recall(memory: Recent[K, V], keys: Iterable[K], fetch: Callable[[list[K]], Awaitable[Mapping[K, V]]], *,
+                 per_call: int, what: str) -> dict[K, V]:
+    """What `memory` holds for `keys`, and what `fetch` finds of the rest, asked `per_call` keys a request (the most
+    the network takes at once). The answer keeps everything this call learnt, whatever the memory keeps afterwards.
+    A failed request ends the asking: the rest stay unknown this time (the card goes without them), so a batch never
+    waits out the network's timeout once per chunk while its events' lease runs down."""
+    keys = list(keys)
+    found = {key: memory[key] for key in keys if key in memory}
+    wanted = [key for key in dict.fromkeys(keys) if key not in found]
+    for start in range(0, len(wanted), per_call):
+        try:
+            fetched = await fetch(wanted[start:start + per_call])
+        except PlatformError as exc:
+            log.warning("%s failed: %s", what, exc)
+            break
+        for key, value in fetched.items():
+            found[key] = memory[key] = value
+    return {key: found[key] for key in keys if key in found}
 
 
 @dataclass(frozen=True)

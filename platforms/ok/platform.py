@@ -28,6 +28,7 @@ from bot.platform import (
     Respond,
     SecretRotation,
     numeric_ids,
+    recall,
     with_names,
 )
 from platforms.ok import access, publish
@@ -192,23 +193,17 @@ class OkPlatform:
 
     async def names(self, account_id: int, user_ids: Iterable[int]) -> dict[int, str]:
         """OK's events carry names; this fills the rare gap with users.getInfo (a failure costs only names)."""
-        ids = list(user_ids)
-        wanted = sorted({u for u in ids if u not in self._names})
-        # This call's answer: what is remembered now and what is fetched, whatever the memory keeps afterwards.
-        found = {u: self._names[u] for u in ids if u in self._names}
-        for start in range(0, len(wanted), USERS_PER_CALL):
-            chunk = wanted[start:start + USERS_PER_CALL]
-            try:
-                users = await self.client.rest(self._group(account_id).access_token, "users.getInfo", {
-                    "uids": ",".join(map(str, chunk)), "fields": "name,first_name,last_name"})
-            except PlatformError as exc:  # the rest go unnamed too: a batch must not wait out a timeout per chunk
-                log.warning("ok users.getInfo failed: %s", exc)
-                break
+        async def fetch(chunk: list[int]) -> dict[int, str]:
+            users = await self.client.rest(self._group(account_id).access_token, "users.getInfo", {
+                "uids": ",".join(map(str, chunk)), "fields": "name,first_name,last_name"})
+            named = {}
             for user in users or []:
                 if isinstance(user, dict) and str(user.get("uid", "")).isdigit():
                     name = user.get("name") or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
-                    found[int(user["uid"])] = self._names[int(user["uid"])] = name or f"id{user['uid']}"
-        return {u: found[u] for u in ids if u in found}
+                    named[int(user["uid"])] = name or f"id{user['uid']}"
+            return named
+
+        return await recall(self._names, user_ids, fetch, per_call=USERS_PER_CALL, what="ok users.getInfo")
 
     async def close(self) -> None:
         await self.client.close()

@@ -23,6 +23,7 @@ from bot.platform import (
     Respond,
     SecretRotation,
     numeric_ids,
+    recall,
     with_names,
 )
 from platforms.vk import access, publish
@@ -191,41 +192,31 @@ class VkPlatform:
 
     async def names(self, account_id: int, user_ids: Iterable[int]) -> dict[int, str]:
         """Names of people (positive ids), cached; a failure only costs the card its names."""
-        ids = list(user_ids)
-        wanted = sorted({u for u in ids if u > 0 and u not in self._names})
-        # This call's answer: what is remembered now and what is fetched, whatever the memory keeps afterwards.
-        found = {u: self._names[u] for u in ids if u in self._names}
-        for start in range(0, len(wanted), USERS_PER_CALL):  # a spam wave's batch may name more than one call may ask
-            chunk = wanted[start:start + USERS_PER_CALL]
-            try:
-                users = await self.api.call(account_id, "group", "users.get", {"user_ids": ",".join(map(str, chunk))})
-            except PlatformError as exc:  # the rest go unnamed too: a batch must not wait out a timeout per chunk
-                log.warning("vk users.get failed: %s", exc)
-                break
+        async def fetch(chunk: list[int]) -> dict[int, str]:
+            users = await self.api.call(account_id, "group", "users.get", {"user_ids": ",".join(map(str, chunk))})
+            named = {}
             for user in users or []:
                 if isinstance(user, dict) and "id" in user:
                     gone = DEACTIVATED.get(str(user.get("deactivated") or ""))
                     name = gone or f"{user.get('first_name', '')} {user.get('last_name', '')}".strip()
-                    found[int(user["id"])] = self._names[int(user["id"])] = name or f"id{user['id']}"
-        return {u: found[u] for u in ids if u in found}
+                    named[int(user["id"])] = name or f"id{user['id']}"
+            return named
+
+        return await recall(self._names, (u for u in user_ids if u > 0), fetch, per_call=USERS_PER_CALL,
+                            what="vk users.get")
 
     async def post_texts(self, account_id: int, post_ids: Iterable[str]) -> dict[str, str]:
         """wall.getById with the admin's user token (a community token gets error 27 there)."""
-        ids = [p for p in dict.fromkeys(post_ids) if p.isdigit()]
-        wanted = [p for p in ids if (account_id, p) not in self._posts]
-        for start in range(0, len(wanted), POSTS_PER_CALL):
-            chunk = wanted[start:start + POSTS_PER_CALL]
-            try:
-                answer = await self.api.call(account_id, "user", "wall.getById",
-                                             {"posts": ",".join(f"-{account_id}_{p}" for p in chunk)})
-            except PlatformError as exc:
-                log.warning("vk wall.getById failed: %s", exc)
-                break
+        async def fetch(chunk: list[tuple[int, str]]) -> dict[tuple[int, str], str]:
+            answer = await self.api.call(account_id, "user", "wall.getById",
+                                         {"posts": ",".join(f"-{account_id}_{p}" for _, p in chunk)})
             found = answer.get("items") if isinstance(answer, dict) else answer
-            for post in found if isinstance(found, list) else []:
-                if isinstance(post, dict) and isinstance(post.get("text"), str) and "id" in post:
-                    self._posts[(account_id, str(post["id"]))] = post["text"]
-        return {p: self._posts[(account_id, p)] for p in ids if (account_id, p) in self._posts}
+            return {(account_id, str(post["id"])): post["text"] for post in (found if isinstance(found, list) else [])
+                    if isinstance(post, dict) and isinstance(post.get("text"), str) and "id" in post}
+
+        texts = await recall(self._posts, ((account_id, p) for p in post_ids if p.isdigit()), fetch,
+                             per_call=POSTS_PER_CALL, what="vk wall.getById")
+        return {p: text for (_, p), text in texts.items()}
 
     async def close(self) -> None:
         await self.api.close()
