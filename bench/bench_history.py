@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +29,7 @@ from bench.harness import (
     drained,
     drop_database,
     fresh_database,
+    paused,
     postgres,
     postgres_cpu_seconds,
     quiet_disk,
@@ -109,15 +108,11 @@ async def ingest(pg: str, database: str, seconds: float, tag: str) -> dict[str, 
     async with server("gospablik", database) as s:
         conn = await asyncpg.connect(database)
         try:
-            await asyncio.sleep(3)  # started and idle: the worker is stopped between its loops, not inside a batch
-            os.kill(s.pids["worker"], signal.SIGSTOP)
-            try:
+            async with paused(s.pids["worker"], idle=3):
                 alone = await load.closed(s.url, connections=32, seconds=seconds, secret=SECRET, tag=f"{tag}e")
                 await asyncio.sleep(1)  # the last groups' commits
                 await conn.execute("DELETE FROM events WHERE event_id LIKE $1 || '%'", f"{tag}e")
                 await conn.execute("VACUUM (ANALYZE) events")  # now, not by autovacuum during the next run
-            finally:
-                os.kill(s.pids["worker"], signal.SIGCONT)
             await settled(pg)
             behind = await load.closed(s.url, connections=32, seconds=seconds, secret=SECRET, tag=f"{tag}g")
             drain = await drained(conn, every=0.1)

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import dataclasses
 import os
-import signal
 import tempfile
 import time
 from pathlib import Path
@@ -45,6 +44,7 @@ from bench.harness import (
     drop_database,
     fresh_database,
     fresh_deployment,
+    paused,
     postgres,
     process_cpu_seconds,
     quiet_disk,
@@ -83,20 +83,14 @@ async def closed_loop(pg: str, seconds: float, rounds: int) -> dict[tuple[str, i
                 await checkpoint(pg)
             try:
                 async with server(mode.removesuffix("-web"), database) as s:
-                    paused = s.pids["worker"] if mode == "gospablik-web" else None
-                    if paused is not None:
-                        await asyncio.sleep(2)  # started and idle: stopped between its loops, not inside a batch
-                        os.kill(paused, signal.SIGSTOP)
-                    try:
+                    elsewhere = s.pids["worker"] if mode == "gospablik-web" else None
+                    async with paused(elsewhere, idle=2):
                         await load.closed(s.url, connections=8, seconds=1, secret=SECRET, tag=f"w{round_}{TAGS[mode]}")
                         answering = s.pids.get("web", s.pids.get(mode, 0))  # the process that acknowledges
                         for connections in CONNECTIONS:
                             found = await _measured(s.url, answering, connections, seconds,
                                                     f"r{round_}{TAGS[mode]}{connections}")
                             results.setdefault((mode, connections), []).append(found)
-                    finally:
-                        if paused is not None:
-                            os.kill(paused, signal.SIGCONT)
             finally:
                 if database:
                     await drop_database(pg, database)
@@ -205,12 +199,9 @@ async def spam_wave(pg: str, options: argparse.Namespace) -> None:
     copies, part = options.wave, options.wave // 6
     async with fresh_deployment(pg) as (s, conn):
         await settle(conn)
-        os.kill(s.pids["worker"], signal.SIGSTOP)
-        try:
+        async with paused(s.pids["worker"]):
             sent = await load.open_loop(s.url, rate=2000, seconds=copies / 2000, secret=SECRET, tag="wave",
                                         connections=32, wave=True)
-        finally:
-            os.kill(s.pids["worker"], signal.SIGCONT)
         took = await drained(conn)
         first = float(await conn.fetchval(WAVE_RATE % "ASC", "wave", part) or 0)
         last = float(await conn.fetchval(WAVE_RATE % "DESC", "wave", part) or 0)

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import sys
@@ -220,6 +221,22 @@ async def deployment(database_url: str, *, messages_per_minute: int = 20) -> Asy
         await worker.process.stop()
         await sandbox.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@asynccontextmanager
+async def paused(pid: int | None, *, idle: float = 0.0) -> AsyncIterator[None]:
+    """The process stopped (SIGSTOP) for the block and resumed whatever happens: the worker as if it ran on another
+    machine. `idle`: seconds to wait first, so that a worker just started is stopped between its loops, not inside a
+    batch. None pauses nothing (a server without a worker)."""
+    if pid is None:
+        yield
+        return
+    await asyncio.sleep(idle)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 async def backlog(conn: asyncpg.Connection) -> int:
