@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 EVENTS = Queue("events", due="status = 'new'", lease=timedelta(minutes=1), channel="gospablik_events")
 MAX_BATCH = 500  # events in one commit; more wait for the next
-FLUSHES = 2  # commits in flight at once: one fills while the other waits on the disk
+FLUSHES = 1  # commits in flight at once. The next group fills while one waits on the disk; a second commit beside
+# it made the groups half as large and cost 10-15 % more CPU a request (bench: 93 against 108 µs at 32 connections)
 LINGER = 0.05  # seconds a flush with nothing to store keeps its connection for the next arrival
 
 _INSERT = (
@@ -141,8 +142,8 @@ class GroupCommit:
         return future
 
     async def _flush(self) -> None:
-        # The flush keeps its connection while groups keep coming, and a moment after: two flushes take turns, so
-        # each often finds nothing waiting after its commit, and a flood would otherwise pay a pool round per commit.
+        # The flush keeps its connection while groups keep coming, and a moment after: a trickle of events would
+        # otherwise pay a pool round per commit.
         try:
             while self._waiting:
                 group = self._take()
