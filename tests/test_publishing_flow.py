@@ -51,19 +51,24 @@ async def wait_private(stack: Stack, user_id: int, fragment: str, *, after: int 
     raise AssertionError(f"no private message with {fragment!r}; got {got}")
 
 
-async def press_panel(stack: Stack, user_id: int, label: str, *, timeout: float = 15) -> dict:
-    """Presses a button on the newest bot message in the private chat that has it, once there is one: a panel sent
-    afresh under the author's message takes the buttons off the old one first, so for a moment none has them."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for message in reversed(bot_messages(stack, user_id)):
-            for row in message.get("buttons") or []:
-                for button in row:
-                    if label in button["text"]:
-                        return await stack.tg.press_private(user_id, message["message_id"], button["callback_data"])
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"no button {label!r} in the private chat")
-        await asyncio.sleep(0.05)
+def panel_button(stack: Stack, user_id: int, label: str) -> tuple[int, str] | None:
+    """The newest bot message in the private chat with a button labelled `label`, and that button's data."""
+    for message in reversed(bot_messages(stack, user_id)):
+        for row in message.get("buttons") or []:
+            for button in row:
+                if label in button["text"]:
+                    return message["message_id"], button["callback_data"]
+    return None
+
+
+async def press_panel(stack: Stack, user_id: int, label: str) -> dict:
+    """Presses that button once there is one: a panel sent afresh under the author's message takes the buttons off
+    the old one first, so for a moment none has them."""
+    await stack.wait_for(lambda: panel_button(stack, user_id, label) is not None,
+                         what=f"a button {label!r} in the private chat")
+    found = panel_button(stack, user_id, label)
+    assert found is not None
+    return await stack.tg.press_private(user_id, *found)
 
 
 def newest(stack: Stack, user_id: int) -> int:
