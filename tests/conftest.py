@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -61,6 +62,27 @@ COORDINATOR = 555
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@asynccontextmanager
+async def database_away(database_url: str) -> AsyncIterator[None]:
+    """The service's database refuses connections, and every connection to it has ended, until the block ends.
+    Ending a backend is a signal it acts on when next scheduled: on a loaded machine one still exiting would take
+    the next query, so the block starts only once they are gone."""
+    name = urlsplit(database_url).path.lstrip("/")
+    admin = await asyncpg.connect(_with_database(database_url, "postgres"))
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+        deadline = time.monotonic() + PATIENCE
+        while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the connections to {name} did not end")
+            await asyncio.sleep(0.02)
+        yield
+    finally:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
 
 
 @pytest_asyncio.fixture(scope="session")

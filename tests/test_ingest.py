@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from urllib.parse import urlsplit
 
-import asyncpg
-
-from tests.conftest import CONFIRMATION, GROUP_ID, SECRET, Stack, _with_database, wall_comment
+from tests.conftest import CONFIRMATION, GROUP_ID, SECRET, Stack, database_away, wall_comment
 
 URL = f"/webhooks/vk/{GROUP_ID}"
 
@@ -111,18 +108,11 @@ async def test_broken_event_object_is_kept_as_failed_not_retried_forever(stack: 
 
 
 async def test_database_outage_answers_503_and_vk_retry_delivers(stack: Stack) -> None:
-    name = urlsplit(stack.database_url).path.lstrip("/")
-    admin = await asyncpg.connect(_with_database(stack.database_url, "postgres"))
-    try:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+    async with database_away(stack.database_url):
         answer = await stack.event("wall_reply_new", wall_comment(777, "Пока база недоступна"))
         assert answer["status"] == 503  # not "ok": VK keeps the event and retries
         status, _ = await post(stack, "/healthz", "", "GET")
         assert status == 503
-    finally:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        await admin.close()
     # The sender retries as VK does (with X-Retry-Counter); the retry is stored and becomes a card.
     await stack.wait_card("Пока база недоступна", timeout=20)
     attempts = [d for d in stack.sender.deliveries if d["status"] == 200]

@@ -4,10 +4,8 @@ of the service is guarded (`handlers/errors.Routes`) except the webhooks, which 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import aiohttp
-import asyncpg
 import pytest
 import pytest_asyncio
 from aiohttp import web
@@ -16,7 +14,7 @@ from bot.app import TELEGRAM_WEBHOOK_PATH, build_app
 from bot.db import DatabaseUnavailable
 from handlers import webhooks
 from handlers.errors import Routes, is_guarded
-from tests.conftest import Stack, _with_database, make_config, serve
+from tests.conftest import Stack, database_away, make_config, serve
 
 routes = Routes()
 
@@ -89,15 +87,8 @@ def test_every_route_of_the_service_is_guarded_but_the_webhooks() -> None:
 
 async def test_the_registry_page_answers_503_while_the_database_is_away(stack: Stack) -> None:
     assert stack.http is not None
-    name = urlsplit(stack.database_url).path.lstrip("/")
-    admin = await asyncpg.connect(_with_database(stack.database_url, "postgres"))
-    try:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+    async with database_away(stack.database_url):
         async with stack.http.get(f"{stack.base}/registry.json") as response:
             assert response.status == 503 and response.headers["Retry-After"] == "10"
-    finally:
-        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        await admin.close()
     async with stack.http.get(f"{stack.base}/registry.json") as response:
         assert response.status == 200
